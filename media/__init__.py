@@ -1,0 +1,1 @@
+"""Pure media library: storage, probing, encoding. Never imports Flask or the database."""

@@ -1,0 +1,36 @@
+"""Aralyk: lectures and webinars for students on bad links."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from webinar import access, admin, auth, cli, courses, errors, files, i18n, security, storage
+from webinar.config import Defaults
+from webinar.extensions import csrf, db, limiter, login_manager, migrate
+from webinar.setup import configure
+import workers
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then the instance config, then ARALYK_* variables or a test dict."""
+    app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
+    app.config.from_object(Defaults)
+    configure(app, test_config)
+    db.init_app(app)
+    migrate.init_app(app, db)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    access.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    storage.init_app(app)
+    workers.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(courses.bp)
+    app.register_blueprint(files.bp)
+    return app

@@ -1,0 +1,6 @@
+"""Courses: the teacher's main form, course pages, the student's list."""
+from flask import Blueprint
+
+bp = Blueprint("courses", __name__)
+
+from webinar.courses import routes  # noqa: E402,F401  (routes attach to bp)

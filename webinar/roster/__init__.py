@@ -1,0 +1,1 @@
+"""Group rosters: read the university's CSV, issue accounts, print the logins."""

@@ -1,0 +1,14 @@
+// Small progressive enhancements; every page works without them.
+for (const form of document.querySelectorAll("form[data-confirm]")) {
+  form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+}
+for (const form of document.querySelectorAll("form[data-autosubmit]")) {
+  form.addEventListener("change", () => form.requestSubmit());
+}
+for (const button of document.querySelectorAll("[data-print]")) {
+  button.addEventListener("click", () => window.print());
+}
+const refresh = document.querySelector("[data-refresh]");
+if (refresh) setTimeout(() => window.location.reload(), Number(refresh.dataset.refresh) * 1000);

@@ -1,0 +1,43 @@
+"""Background jobs: Huey dispatches job ids, the Job table is the truth."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+
+from webinar.extensions import db
+from webinar.models import Job
+from workers.queue import make_huey
+from workers.runner import run_job
+
+
+def init_app(app: Flask) -> None:
+    """Build the app's Huey instance and register the one task that runs jobs."""
+    huey = make_huey(app.config, app.instance_path)
+
+    @huey.task(name="aralyk.run_job")
+    def run_job_task(job_id: int) -> None:
+        with app.app_context():
+            run_job(job_id)
+
+    app.extensions["aralyk.huey"] = huey
+    app.extensions["aralyk.run_job_task"] = run_job_task
+
+
+def dispatch(job_id: int) -> None:
+    """Put a job id on the queue; the row must already be committed."""
+    current_app.extensions["aralyk.run_job_task"](job_id)
+
+
+def enqueue(kind: str, payload: dict[str, Any], created_by_id: int | None = None) -> Job:
+    """Create a job row, commit it, then hand it to the queue."""
+    job = Job(
+        kind=kind,
+        payload=payload,
+        created_by_id=created_by_id,
+        max_attempts=current_app.config["JOB_MAX_ATTEMPTS"],
+    )
+    db.session.add(job)
+    db.session.commit()
+    dispatch(job.id)
+    return job

@@ -1,0 +1,31 @@
+"""What a job handler sees: its payload and a way to report progress."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from workers import lease
+
+
+class JobRejected(Exception):
+    """The job's input is unusable; retrying will not help."""
+
+
+@dataclass
+class JobContext:
+    """A running job's id, payload and lease, with progress reporting."""
+
+    job_id: int
+    payload: dict[str, Any]
+    owner: str
+    lease_seconds: int
+    log_lines: list[str] = field(default_factory=list)
+
+    def progress(self, fraction: float, message: str | None = None) -> None:
+        """Record progress (0..1) and renew the lease; raises LeaseLost if the job was taken."""
+        if message:
+            self.log_lines = (self.log_lines + [message])[-20:]
+        lease.heartbeat(
+            self.job_id, self.owner, self.lease_seconds,
+            progress=max(0.0, min(fraction, 1.0)), log_tail="\n".join(self.log_lines) or None,
+        )

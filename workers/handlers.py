@@ -1,0 +1,13 @@
+"""Job handlers by kind: each takes a JobContext and returns a JSON-able result."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from webinar.roster.accounts import run_import_job
+from webinar.storage import check_storage
+
+
+HANDLERS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "roster_import": run_import_job,
+    "storage_check": check_storage,
+}

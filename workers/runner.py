@@ -1,0 +1,76 @@
+"""Run one job: claim it, keep its lease alive, call its handler, record the outcome."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+
+from flask import Flask, current_app
+
+from webinar.extensions import db
+from webinar.models import Job
+from workers import lease
+from workers.context import JobContext, JobRejected
+from workers.handlers import HANDLERS
+
+log = logging.getLogger(__name__)
+
+
+def worker_id() -> str:
+    """A name for this worker thread that no other worker shares."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:6]}"
+
+
+class Heartbeat(threading.Thread):
+    """Renews a job's lease while its handler works, even between progress reports."""
+
+    def __init__(self, app: Flask, ctx: JobContext) -> None:
+        super().__init__(daemon=True, name=f"heartbeat-{ctx.job_id}")
+        self.app, self.ctx = app, ctx
+        self.stopped = threading.Event()
+        self.lost = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.ctx.lease_seconds / 3):
+            with self.app.app_context():
+                try:
+                    lease.heartbeat(self.ctx.job_id, self.ctx.owner, self.ctx.lease_seconds)
+                except lease.LeaseLost:
+                    self.lost.set()
+                    return
+
+
+def run_job(job_id: int) -> None:
+    """Claim and run a job if it is still claimable; a no-op otherwise."""
+    owner = worker_id()
+    seconds = current_app.config["JOB_LEASE_SECONDS"]
+    if not lease.claim(job_id, owner, seconds):
+        log.info("job %s not claimable, skipped", job_id)
+        return
+    job = db.session.get(Job, job_id)
+    ctx = JobContext(job_id, dict(job.payload), owner, seconds)
+    handler = HANDLERS[job.kind]
+    db.session.remove()
+    beat = Heartbeat(current_app._get_current_object(), ctx)
+    beat.start()
+    try:
+        result = handler(ctx)
+    except lease.LeaseLost:
+        log.warning("job %s: lease lost, another worker has it", job_id)
+        return
+    except JobRejected as exc:
+        db.session.rollback()
+        lease.fail(job_id, owner, str(exc), retry=False)
+        return
+    except Exception as exc:
+        db.session.rollback()
+        log.exception("job %s failed", job_id)
+        if lease.fail(job_id, owner, f"{type(exc).__name__}: {exc}", retry=True):
+            current_app.extensions["aralyk.run_job_task"](job_id)
+        raise
+    finally:
+        beat.stopped.set()
+    lease.complete(job_id, owner, result)
+    log.info("job %s done", job_id)
