@@ -49,12 +49,13 @@ def enforce() -> object:
     if rule is None:
         log.error("route %s declares no access rule; refused", request.endpoint)
         abort(403)
+    if current_user.is_authenticated and current_user.must_change_password \
+            and request.endpoint not in PASSWORD_CHANGE_ALLOWED:
+        return redirect(url_for("auth.change_password"))
     if rule == PUBLIC:
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path))
-    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ALLOWED:
-        return redirect(url_for("auth.change_password"))
     if rule != SIGNED_IN and current_user.role not in rule:
         abort(403)
     return None

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from webinar.extensions import db
@@ -19,6 +20,7 @@ from workers.consumer import run_consumer, serve_with_worker
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.argument("username", default="admin")
 @click.option("--full-name", default="Administrator")
 @click.option("--if-none", is_flag=True, help="Do nothing if an admin already exists.")
@@ -37,6 +39,7 @@ def create_admin(username: str, full_name: str, if_none: bool) -> None:
 
 
 @click.command("reset-password")
+@with_appcontext
 @click.argument("username")
 def reset_password(username: str) -> None:
     """Give a user a new one-time password and print it."""
@@ -51,6 +54,7 @@ def reset_password(username: str) -> None:
 
 
 @click.command("import-roster")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--group", default="", help="Group for rows that name none.")
 @click.option("--wait/--no-wait", default=True, help="Run the import here and print the logins.")
@@ -79,6 +83,7 @@ def import_roster(file: Path, group: str, wait: bool) -> None:
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--threads", type=int, default=None)
 def worker(threads: int | None) -> None:
     """Run a job consumer (and the lease reaper) in this process until stopped."""
@@ -86,6 +91,7 @@ def worker(threads: int | None) -> None:
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 def serve(host: str, port: int) -> None:
@@ -94,6 +100,7 @@ def serve(host: str, port: int) -> None:
 
 
 @click.command("jobs")
+@with_appcontext
 def jobs() -> None:
     """List recent jobs and their state."""
     for job in db.session.scalars(select(Job).order_by(Job.id.desc()).limit(20)):

@@ -11,6 +11,7 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
     BABEL_DEFAULT_LOCALE = "ky"
+    OPERATOR_LOCALE = "en"  # command line and logs
     BABEL_DEFAULT_TIMEZONE = "Asia/Bishkek"
     LANGUAGES = LANGUAGES
 

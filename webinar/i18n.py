@@ -1,7 +1,7 @@
 """Interface language: the user's choice, then the session, then Accept-Language."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, Flask, current_app, flash, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from urllib.parse import urlsplit
@@ -15,6 +15,8 @@ bp = Blueprint("i18n", __name__)
 def select_locale() -> str:
     """The language for this request."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["OPERATOR_LOCALE"]
     if current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:

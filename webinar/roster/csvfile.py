@@ -99,9 +99,10 @@ def _cell(row: list[str], index: int | None) -> str:
 
 def parse(data: bytes, default_group: str = "", max_rows: int = 5000) -> Roster:
     """Read and check a roster; raises RosterFileError when the file as a whole is unusable."""
-    if not data.strip():
+    text = decode(data)
+    if not re.sub(r"[\s,;]", "", text):
         raise RosterFileError(Problem("empty"))
-    table = [row for row in _read_table(decode(data)) if any(row)]
+    table = [row for row in _read_table(text) if any(row)]
     if not table:
         raise RosterFileError(Problem("empty"))
     columns = _columns(table[0])

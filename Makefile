@@ -1,0 +1,41 @@
+# make run: serve on the embedded default · make test: the whole suite · make bench: benchmarks
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask
+PYBABEL := $(VENV)/bin/pybabel
+export FLASK_APP := webinar
+
+.PHONY: run test bench translations messages clean
+
+$(VENV)/installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/dev-installed: requirements-dev.txt $(VENV)/installed
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+translations: $(VENV)/installed
+	$(PYBABEL) compile -q -d webinar/translations
+
+run: $(VENV)/installed translations
+	$(FLASK) db upgrade
+	$(FLASK) create-admin --if-none
+	$(FLASK) serve --host 127.0.0.1 --port 5000
+
+test: $(VENV)/dev-installed translations
+	$(PY) -m pytest
+
+bench: $(VENV)/dev-installed translations
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# After changing user-facing strings: extract them and merge into the ky/ru/en catalogs.
+messages: $(VENV)/installed
+	$(PYBABEL) extract -F babel.cfg -k _l -o webinar/translations/messages.pot .
+	$(PYBABEL) update -q -i webinar/translations/messages.pot -d webinar/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache
