@@ -19,7 +19,7 @@ $(VENV)/dev-installed: requirements-dev.txt $(VENV)/installed
 	touch $@
 
 translations: $(VENV)/installed
-	$(PYBABEL) compile -q -d webinar/translations
+	$(PYBABEL) -q compile -d webinar/translations
 
 run: $(VENV)/installed translations
 	$(FLASK) db upgrade
@@ -34,8 +34,8 @@ bench: $(VENV)/dev-installed translations
 
 # After changing user-facing strings: extract them and merge into the ky/ru/en catalogs.
 messages: $(VENV)/installed
-	$(PYBABEL) extract -F babel.cfg -k _l -o webinar/translations/messages.pot .
-	$(PYBABEL) update -q -i webinar/translations/messages.pot -d webinar/translations
+	$(PYBABEL) -q extract -F babel.cfg -k _l -o webinar/translations/messages.pot .
+	$(PYBABEL) -q update --no-fuzzy-matching -i webinar/translations/messages.pot -d webinar/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -143,12 +143,26 @@ def app_config(db_url: str, tmp_path: Path) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def app(app_config: dict[str, Any]) -> Iterator[Flask]:
-    """The app with its schema built (migrations are tested on their own)."""
-    app = create_app(app_config)
+class EnglishClient(FlaskClient):
+    """A test client whose browser asks for English, unless a test says otherwise."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+def make_app(config: dict[str, Any]) -> Flask:
+    """An app with its schema built (migrations are tested on their own)."""
+    app = create_app(config)
+    app.test_client_class = EnglishClient
     with app.app_context():
         db.create_all()
+    return app
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Flask]:
+    app = make_app(app_config)
     yield app
     with app.app_context():
         db.session.remove()

@@ -6,8 +6,7 @@ import re
 import pytest
 from flask import Flask
 
-from tests.conftest import PASSWORD, login
-from webinar import create_app
+from tests.conftest import PASSWORD, login, make_app
 from webinar.extensions import db
 from webinar.models import Role, User
 
@@ -64,9 +63,7 @@ def test_change_password_checks_the_current_one(as_teacher) -> None:
 
 
 def test_sign_in_is_rate_limited_with_a_clear_message(app_config, make_user) -> None:
-    app = create_app({**app_config, "LOGIN_RATE_LIMIT": "3 per minute"})
-    with app.app_context():
-        db.create_all()
+    app = make_app({**app_config, "LOGIN_RATE_LIMIT": "3 per minute"})
     client = app.test_client()
     codes = [login(client, "nobody", "x").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
@@ -76,9 +73,8 @@ def test_sign_in_is_rate_limited_with_a_clear_message(app_config, make_user) -> 
 
 @pytest.fixture
 def csrf_app(app_config) -> Flask:
-    app = create_app({**app_config, "WTF_CSRF_ENABLED": True, "WTF_CSRF_TIME_LIMIT": 1})
+    app = make_app({**app_config, "WTF_CSRF_ENABLED": True, "WTF_CSRF_TIME_LIMIT": 1})
     with app.app_context():
-        db.create_all()
         user = User(username="aibek", full_name="Aibek", role=Role.TEACHER)
         user.set_password(PASSWORD)
         db.session.add(user)

@@ -17,7 +17,7 @@ def _texts(problem: Problem) -> dict[str, str]:
         "too_many_rows": _("The file has too many rows: import at most %(v)s students at a time.", v=v),
         "no_name": _("The full name is empty."),
         "name_too_long": _("The full name is too long: %(v)s…", v=v),
-        "no_group": _("No group is given for %(v)s. Add a group column or fill in the group above.", v=v),
+        "no_group": _("No group is given for %(v)s. Add a group column or fill in the group in the form.", v=v),
         "group_too_long": _("The group name is too long: %(v)s…", v=v),
         "bad_email": _("'%(v)s' is not a valid e-mail address.", v=v),
         "duplicate_row": _("Repeats row %(v)s; skipped.", v=v),
