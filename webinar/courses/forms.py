@@ -5,7 +5,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from webinar.models import Assessment
@@ -35,10 +35,10 @@ class CourseForm(FlaskForm):
     """Year, semester, discipline, assessment, groups, teachers."""
 
     academic_year = SelectField(_l("Academic year"), validators=[DataRequired()])
-    semester = SelectField(_l("Semester"), coerce=int, choices=[(1, "1"), (2, "2")])
+    semester = SelectField(_l("Semester"), coerce=int, choices=[SelectChoice(1, "1"), SelectChoice(2, "2")])
     title = StringField(_l("Discipline"), validators=[DataRequired(), Length(max=200)])
     assessment = SelectField(
-        _l("Form of assessment"), choices=[(a.value, label) for a, label in ASSESSMENT_LABELS.items()]
+        _l("Form of assessment"), choices=[SelectChoice(a.value, label) for a, label in ASSESSMENT_LABELS.items()]
     )
     groups = SelectMultipleField(_l("Groups"), coerce=int)
     owner = SelectField(_l("Teacher"), coerce=int)

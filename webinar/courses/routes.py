@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from wtforms import SelectChoice
 
 from webinar.access import public, roles, signed_in
 from webinar.courses import bp
@@ -48,8 +49,8 @@ def _fill_choices(form: CourseForm) -> None:
     """Offer every group and teacher; only an admin picks the owner."""
     groups = db.session.scalars(select(Group).order_by(Group.name)).all()
     teachers = db.session.scalars(select(User).where(User.role == Role.TEACHER).order_by(User.full_name)).all()
-    form.groups.choices = [(g.id, g.name) for g in groups]
-    form.co_teachers.choices = [(t.id, t.full_name) for t in teachers]
+    form.groups.choices = [SelectChoice(g.id, g.name) for g in groups]
+    form.co_teachers.choices = [SelectChoice(t.id, t.full_name) for t in teachers]
     if current_user.role == Role.ADMIN:
         form.owner.choices = form.co_teachers.choices
     else:
