@@ -80,12 +80,13 @@ def _sync_links(found: Course, owner_id: int, co_teacher_ids: list[int], group_i
 def _save(form: CourseForm, found: Course) -> bool:
     """Copy the form into the course and commit; False (with a form error) on a duplicate."""
     owner_id = _owner_id(form, found)
-    found.academic_year, found.semester = form.academic_year.data, form.semester.data
-    found.title = " ".join(form.title.data.split())
-    found.assessment = Assessment(form.assessment.data)
-    _sync_links(found, owner_id, form.co_teachers.data, form.groups.data)
-    db.session.add(found)
     try:
+        with db.session.no_autoflush:
+            found.academic_year, found.semester = form.academic_year.data, form.semester.data
+            found.title = " ".join(form.title.data.split())
+            found.assessment = Assessment(form.assessment.data)
+            _sync_links(found, owner_id, form.co_teachers.data, form.groups.data)
+        db.session.add(found)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -115,6 +116,8 @@ def edit_course(course_id: int):
     found = course_for(current_user, course_id, manage=True)
     form = CourseForm(obj=found if request.method == "GET" else None)
     _fill_choices(form)
+    if found.academic_year not in form.academic_year.choices:
+        form.academic_year.choices.append(found.academic_year)
     if request.method == "GET":
         form.assessment.data = found.assessment.value
         form.groups.data = [g.id for g in found.groups]
