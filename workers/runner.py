@@ -30,7 +30,6 @@ class Heartbeat(threading.Thread):
         super().__init__(daemon=True, name=f"heartbeat-{ctx.job_id}")
         self.app, self.ctx = app, ctx
         self.stopped = threading.Event()
-        self.lost = threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(self.ctx.lease_seconds / 3):
@@ -38,8 +37,7 @@ class Heartbeat(threading.Thread):
                 try:
                     lease.heartbeat(self.ctx.job_id, self.ctx.owner, self.ctx.lease_seconds)
                 except lease.LeaseLost:
-                    self.lost.set()
-                    return
+                    return  # the handler finds out at its next progress report or at completion
 
 
 def run_job(job_id: int) -> None:
@@ -51,8 +49,11 @@ def run_job(job_id: int) -> None:
         return
     job = db.session.get(Job, job_id)
     ctx = JobContext(job_id, dict(job.payload), owner, seconds)
-    handler = HANDLERS[job.kind]
+    handler = HANDLERS.get(job.kind)
     db.session.remove()
+    if handler is None:
+        lease.fail(job_id, owner, f"unknown job kind {job.kind!r}", retry=False)
+        return
     beat = Heartbeat(current_app._get_current_object(), ctx)
     beat.start()
     try:

@@ -118,3 +118,15 @@ def test_failing_job_records_the_error_and_is_retried(app: Flask, monkeypatch) -
             run_job(job.id)
         job = _job(job.id)
         assert len(calls) == 2 and job.status == JobStatus.DONE and job.attempts == 2
+
+
+def test_unknown_job_kind_fails_without_retry(app: Flask) -> None:
+    from workers.runner import run_job
+
+    with app.app_context():
+        job = Job(kind="no-such-kind", payload={})
+        db.session.add(job)
+        db.session.commit()
+        run_job(job.id)
+        job = _job(job.id)
+        assert job.status == JobStatus.FAILED and "unknown job kind" in job.error and job.attempts == 1
