@@ -4,20 +4,19 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
+from tests.services import postgres_schema  # noqa: E402
 from webinar import create_app  # noqa: E402
 from webinar.extensions import db  # noqa: E402
 from workers import enqueue  # noqa: E402
 
 ROWS = 200
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def hashing_floor(rows: int) -> float:
@@ -47,19 +46,11 @@ def import_seconds(db_url: str, workdir: Path) -> float:
 
 def postgres_seconds(workdir: Path) -> float | None:
     """The import on a fresh schema of the local PostgreSQL, or None when it is not running."""
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(POSTGRES)
     try:
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception:
+        with postgres_schema() as url:
+            return import_seconds(url, workdir)
+    except OperationalError:
         return None
-    try:
-        return import_seconds(f"{POSTGRES}?options=-csearch_path%3D{schema}", workdir)
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def main() -> None:

@@ -14,10 +14,9 @@ from typing import Any, Callable, Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
 
 from media.storage import S3Storage
-from tests.services import require_postgres, require_redis
+from tests.services import postgres_schema, require_postgres, require_redis
 from webinar import create_app
 from webinar.extensions import db
 from webinar.models import Group, Role, User
@@ -115,17 +114,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if getattr(request, "param", "sqlite") == "sqlite":
         yield f"sqlite:///{tmp_path / 'aralyk.sqlite3'}"
         return
-    base = request.getfixturevalue("postgres_base_url")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
+    with postgres_schema(request.getfixturevalue("postgres_base_url")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import os
+import uuid
+from contextlib import contextmanager
+from typing import Iterator
 
 import pytest
 import redis
@@ -42,3 +45,18 @@ def require_redis() -> str:
     finally:
         client.close()
     return REDIS_URL
+
+
+@contextmanager
+def postgres_schema(base_url: str = POSTGRES_URL) -> Iterator[str]:
+    """A URL whose connections use a new, empty schema, dropped on exit: isolation without a new database."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(base_url)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{base_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()

@@ -14,9 +14,9 @@ bp = Blueprint("i18n", __name__)
 
 def select_locale() -> str:
     """The language for this request."""
-    languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["OPERATOR_LOCALE"]
+    languages = current_app.config["LANGUAGES"]
     if current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:

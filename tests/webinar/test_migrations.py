@@ -12,13 +12,9 @@ from webinar.extensions import db
 from webinar.models.base import render_item
 
 
-def _fresh_app(app_config):
-    return create_app(app_config)
-
-
 @both_databases
 def test_upgrade_matches_the_models_and_downgrade_empties(app_config) -> None:
-    app = _fresh_app(app_config)
+    app = create_app(app_config)
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
@@ -31,7 +27,7 @@ def test_upgrade_matches_the_models_and_downgrade_empties(app_config) -> None:
 
 @both_databases
 def test_cli_upgrade_then_create_admin(app_config) -> None:
-    app = _fresh_app(app_config)
+    app = create_app(app_config)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     result = runner.invoke(args=["create-admin", "--if-none"])

@@ -7,7 +7,7 @@ from typing import Any
 
 from anyascii import anyascii
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webinar.extensions import db
 from webinar.models import Group, Role, User
@@ -59,7 +59,7 @@ def get_or_create_group(name: str) -> Group:
 
 def _find_student(full_name: str, group: Group) -> User | None:
     stmt = select(User).join(User.groups).where(
-        Group.id == group.id, User.full_name == full_name
+        Group.id == group.id, func.lower(User.full_name) == full_name.lower()
     )
     return db.session.scalars(stmt).first()
 
