@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask
 PYBABEL := $(VENV)/bin/pybabel
 export FLASK_APP := webinar
 
-.PHONY: run test bench translations messages clean
+.PHONY: run test bench translations vendor messages clean
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,15 +18,25 @@ $(VENV)/dev-installed: requirements-dev.txt $(VENV)/installed
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
+# hls.js and tus-js-client, pinned in package-lock.json, copied next to our own static files.
+VENDOR := webinar/static/vendor
+$(VENDOR)/installed: package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)
+	cp node_modules/hls.js/dist/hls.light.min.js node_modules/tus-js-client/dist/tus.min.js $(VENDOR)/
+	touch $@
+
+vendor: $(VENDOR)/installed
+
 translations: $(VENV)/installed
 	$(PYBABEL) -q compile -d webinar/translations
 
-run: $(VENV)/installed translations
+run: $(VENV)/installed translations vendor
 	$(FLASK) db upgrade
 	$(FLASK) create-admin --if-none
 	$(FLASK) serve --host 127.0.0.1 --port 5000
 
-test: $(VENV)/dev-installed translations
+test: $(VENV)/dev-installed translations vendor
 	$(PY) -m pytest
 
 bench: $(VENV)/dev-installed translations
