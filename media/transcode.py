@@ -1,0 +1,143 @@
+"""Encode a probed source: phase 1 audio (+ frames for slides), phase 2 every video rung."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+import ffmpeg as ffmpeg_graph
+import numpy as np
+
+from media.ffmpeg import FrameSink, ProgressCallback, input_options, run
+from media.hls import (Output, codecs_string, master_playlist, offline_mp4, offline_rung,
+                       playlist_stats)
+from media.ladder import AAC_OPTIONS, AUDIO_AAC, AUDIO_OPUS, VideoRendition, hls_options
+from media.source import SourceInfo
+
+__all__ = ["FrameCallback", "Output", "frame_size", "master_playlist", "offline_mp4",
+           "offline_rung", "transcode_audio", "transcode_video"]
+
+logger = logging.getLogger(__name__)
+
+FRAME_MAX_SIDE = 1920
+DENOISE = (2.0, 1.5, 4.0, 3.0)  # hqdn3d luma/chroma spatial, luma/chroma temporal: light
+FrameCallback = Callable[[float, np.ndarray], None]
+
+
+def _source(info: SourceInfo) -> Any:
+    """The ffmpeg-python input node for a probed source, with the safety options."""
+    return ffmpeg_graph.input(str(info.path), **input_options(info.format))
+
+
+def frame_size(info: SourceInfo) -> tuple[int, int]:
+    """(width, height) of the RGB frames handed to on_frame: display size, long side capped."""
+    assert info.video is not None
+    width, height = info.video.width, info.video.height
+    scale = min(1.0, FRAME_MAX_SIDE / max(width, height))
+    return max(2, round(width * scale)), max(2, round(height * scale))
+
+
+def _frame_sink(size: tuple[int, int], frame_rate: float, on_frame: FrameCallback) -> FrameSink:
+    """A FrameSink that turns raw rgb24 bytes into (t, HxWx3 array) callbacks."""
+    width, height = size
+    count = 0
+
+    def deliver(data: bytes) -> None:
+        nonlocal count
+        on_frame(count / frame_rate, np.frombuffer(data, np.uint8).reshape(height, width, 3))
+        count += 1
+
+    return FrameSink(width * height * 3, deliver)
+
+
+def _relative(path: Path, root: Path) -> str:
+    """path relative to root, '/'-separated."""
+    return path.relative_to(root).as_posix()
+
+
+def transcode_audio(info: SourceInfo, out_dir: Path, *, binary: str,
+                    on_progress: ProgressCallback | None = None,
+                    on_frame: FrameCallback | None = None, frame_rate: float = 2.0,
+                    timeout: float | None = None) -> list[Output]:
+    """Phase 1, one ffmpeg: audio.webm (Opus), audio.m4a (AAC), audio/index.m3u8, frames.
+
+    on_frame(t, rgb) gets read-only HxWx3 uint8 arrays at frame_rate fps, never buffered here.
+    """
+    assert info.audio is not None, "probe() guarantees an audio stream"
+    (out_dir / "audio").mkdir(parents=True, exist_ok=True)
+    src = _source(info)
+    audio = src[str(info.audio.index)]
+    outputs = [
+        ffmpeg_graph.output(audio, str(out_dir / AUDIO_OPUS.filename), **AUDIO_OPUS.options),
+        ffmpeg_graph.output(audio, str(out_dir / AUDIO_AAC.filename), **AUDIO_AAC.options),
+        ffmpeg_graph.output(audio, str(out_dir / "audio" / "index.m3u8"), **AAC_OPTIONS,
+                            **hls_options(str(out_dir / "audio"))),
+    ]
+    sink = None
+    if info.video is not None and on_frame is not None:
+        size = frame_size(info)
+        frames = src[str(info.video.index)].filter("fps", frame_rate).filter("scale", *size)
+        outputs.append(ffmpeg_graph.output(frames, "pipe:1", f="rawvideo", pix_fmt="rgb24"))
+        sink = _frame_sink(size, frame_rate, on_frame)
+    args = ffmpeg_graph.merge_outputs(*outputs).get_args()
+    logger.info("phase 1 of %s (%.0f s, frames: %s)", info.path.name, info.duration, bool(sink))
+    run(args, binary=binary, duration=info.duration, on_progress=on_progress,
+        timeout=timeout, frame_sink=sink)
+    return _audio_outputs(out_dir)
+
+
+def _audio_outputs(out_dir: Path) -> list[Output]:
+    """Describe the phase-1 files."""
+    result = []
+    for tier in (AUDIO_OPUS, AUDIO_AAC):
+        path = out_dir / tier.filename
+        result.append(Output(tier.name, "audio", tier.filename, path.stat().st_size))
+    stats = playlist_stats(out_dir / "audio" / "index.m3u8")
+    result.append(Output("audio_hls", "hls_audio", "audio/index.m3u8", stats.total_bytes,
+                         bitrate=stats.average_bps, peak_bitrate=stats.peak_bps,
+                         codecs=codecs_string(stats.files[1])))
+    return result
+
+
+def _video_graph(info: SourceInfo, rungs: list[VideoRendition], out_dir: Path,
+                 audio_m4a: Path) -> list[str]:
+    """argv for phase 2: decode once, denoise once, split, scale/fps/x264 → HLS per rung."""
+    assert info.video is not None
+    top_fps = max(r.fps for r in rungs)
+    video = (_source(info)[str(info.video.index)]
+             .filter("fps", top_fps).filter("hqdn3d", *DENOISE))
+    split = video.filter_multi_output("split", len(rungs))
+    audio = ffmpeg_graph.input(str(audio_m4a), **input_options("mov"))["a:0"]
+    outputs = []
+    for i, rung in enumerate(rungs):
+        folder = out_dir / rung.dirname
+        scaled = (split.stream(i).filter("fps", rung.fps)
+                  .filter("scale", rung.width, rung.height, flags="lanczos").filter("setsar", 1))
+        outputs.append(ffmpeg_graph.output(
+            scaled, audio, str(folder / "index.m3u8"), **rung.x264_options(),
+            **{"c:a": "copy"}, **hls_options(str(folder))))
+    return list(ffmpeg_graph.merge_outputs(*outputs).get_args())
+
+
+def transcode_video(info: SourceInfo, rungs: list[VideoRendition], out_dir: Path, *,
+                    binary: str, audio_m4a: Path, on_progress: ProgressCallback | None = None,
+                    timeout: float | None = None) -> list[Output]:
+    """Phase 2, one ffmpeg: an fMP4 HLS playlist per rung in v<label>/, AAC copied in."""
+    if not rungs or info.video is None:
+        return []
+    logger.info("phase 2 of %s: %s", info.path.name, ", ".join(r.label for r in rungs))
+    for rung in rungs:
+        (out_dir / rung.dirname).mkdir(parents=True, exist_ok=True)
+    run(_video_graph(info, rungs, out_dir, audio_m4a), binary=binary, duration=info.duration,
+        on_progress=on_progress, timeout=timeout)
+    return [_rung_output(rung, out_dir) for rung in rungs]
+
+
+def _rung_output(rung: VideoRendition, out_dir: Path) -> Output:
+    """Describe one encoded rung, reading sizes from disk and codecs from its init segment."""
+    playlist = out_dir / rung.dirname / "index.m3u8"
+    stats = playlist_stats(playlist)
+    return Output(rung.label, "hls_video", _relative(playlist, out_dir), stats.total_bytes,
+                  rung.width, rung.height, stats.average_bps, stats.peak_bps, rung.fps,
+                  codecs_string(stats.files[1]))
