@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Flask
 
-from webinar import access, admin, auth, cli, courses, errors, files, i18n, security, storage
+from webinar import access, admin, auth, cli, courses, errors, files, i18n, lectures, security, storage, uploads
 from webinar.config import Defaults
 from webinar.extensions import csrf, db, limiter, login_manager, migrate
 from webinar.setup import configure
@@ -33,4 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(courses.bp)
     app.register_blueprint(files.bp)
+    app.register_blueprint(lectures.bp)
+    app.register_blueprint(uploads.bp)
+    lectures.init_app(app)
     return app

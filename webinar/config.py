@@ -44,3 +44,19 @@ class Defaults:
     PASSWORD_LENGTH = 10
     PASSWORD_HASH_METHOD = "scrypt"
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    # Resumable uploads (tus): the global ceiling (a purpose may set a lower one), idle expiry, staging
+    UPLOAD_MAX_BYTES = 4 * 1024**3
+    UPLOAD_EXPIRY_HOURS = 24  # since the last PATCH; the worker's reaper calls expire_uploads()
+    UPLOAD_STAGING_DIR: str | None = None  # None: <instance>/uploads; must be local to the web process
+    UPLOAD_RATE_LIMIT = "30 per hour"  # upload creations per user
+
+    # Recorded lectures
+    LECTURE_MAX_BYTES = 4 * 1024**3
+    LECTURE_MAX_SECONDS = 4 * 3600
+    UPLOAD_CHUNK_BYTES = 1024 * 1024  # a PATCH per MiB: little lost on a drop, little overhead at 600 ms RTT
+    FFMPEG_BINARY: str | None = None  # None: ffmpeg on PATH, else the one imageio-ffmpeg bundles
+    FFMPEG_TIMEOUT_SECONDS = 6 * 3600
+    KEEP_OLD_SOURCES = False  # the current source is always kept, so lectures can be re-processed
+    CAPTION_MAX_BYTES = 1024 * 1024
+    PROGRESS_REPORT_SECONDS = 15

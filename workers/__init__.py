@@ -29,8 +29,8 @@ def dispatch(job_id: int) -> None:
     current_app.extensions["aralyk.run_job_task"](job_id)
 
 
-def enqueue(kind: str, payload: dict[str, Any], created_by_id: int | None = None) -> Job:
-    """Create a job row, commit it, then hand it to the queue."""
+def new_job(kind: str, payload: dict[str, Any], created_by_id: int | None = None) -> Job:
+    """Add a job row to the session (uncommitted); dispatch it once committed."""
     job = Job(
         kind=kind,
         payload=payload,
@@ -38,6 +38,13 @@ def enqueue(kind: str, payload: dict[str, Any], created_by_id: int | None = None
         max_attempts=current_app.config["JOB_MAX_ATTEMPTS"],
     )
     db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def enqueue(kind: str, payload: dict[str, Any], created_by_id: int | None = None) -> Job:
+    """Create a job row, commit it, then hand it to the queue."""
+    job = new_job(kind, payload, created_by_id)
     db.session.commit()
     dispatch(job.id)
     return job

@@ -5,9 +5,12 @@ from typing import Any, Callable
 
 from webinar.roster.accounts import run_import_job
 from webinar.storage import check_storage
+from workers.lecture_job import process_lecture, rebuild_bundle
 
 
 HANDLERS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "roster_import": run_import_job,
     "storage_check": check_storage,
+    "lecture_process": process_lecture,
+    "lecture_bundle": rebuild_bundle,
 }

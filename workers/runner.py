@@ -13,7 +13,6 @@ from webinar.extensions import db
 from webinar.models import Job
 from workers import lease
 from workers.context import JobContext, JobRejected
-from workers.handlers import HANDLERS
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +46,8 @@ def run_job(job_id: int) -> None:
     if not lease.claim(job_id, owner, seconds):
         log.info("job %s not claimable, skipped", job_id)
         return
+    from workers.handlers import HANDLERS  # handlers import the web features, which enqueue jobs
+
     job = db.session.get(Job, job_id)
     ctx = JobContext(job_id, dict(job.payload), owner, seconds)
     handler = HANDLERS.get(job.kind)

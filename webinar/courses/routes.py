@@ -13,6 +13,9 @@ from webinar.courses import bp
 from webinar.courses.forms import ASSESSMENT_LABELS, CourseForm, academic_year
 from webinar.courses.queries import course_for, courses_of, pick
 from webinar.extensions import db
+from webinar.lectures.forms import ConfirmForm
+from webinar.lectures.progress import watch_progress
+from webinar.lectures.service import lectures_of
 from webinar.models import Assessment, Course, CourseGroup, CourseTeacher, Group, Role, User
 
 
@@ -41,8 +44,11 @@ def course(course_id: int):
     can_manage = current_user.role == Role.ADMIN or found.is_taught_by(current_user)
     groups = found.groups
     group = next((g for g in groups if g.id == request.args.get("group", type=int)), groups[0] if groups else None)
+    lectures = lectures_of(found, current_user)
+    watched = {p.lecture_id: p.share(p.lecture.duration) for p in watch_progress(current_user, lectures)}
     return render_template("courses/course.html", course=found, groups=groups, group=group,
-                           can_manage=can_manage, labels=ASSESSMENT_LABELS)
+                           can_manage=can_manage, labels=ASSESSMENT_LABELS, lectures=lectures,
+                           watched=watched, confirm=ConfirmForm())
 
 
 def _fill_choices(form: CourseForm) -> None:

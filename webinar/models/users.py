@@ -48,6 +48,7 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     must_change_password: Mapped[bool] = mapped_column(default=False)
     is_active_account: Mapped[bool] = mapped_column(default=True)
+    data_saver: Mapped[bool | None]  # audio + slides instead of video; None: decide by the link
     import_job_id: Mapped[int | None]  # the roster import that created the account (no FK: jobs get pruned)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

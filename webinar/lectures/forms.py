@@ -1,0 +1,27 @@
+"""Forms for managing lectures."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+CAPTION_LANGUAGES = {"ky": _l("Kyrgyz"), "ru": _l("Russian"), "en": _l("English")}
+
+
+class TitleForm(FlaskForm):
+    """Rename a lecture."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+
+
+class CaptionForm(FlaskForm):
+    """Attach a WebVTT caption file for one language."""
+
+    lang = SelectField(_l("Language"), choices=[SelectChoice(code, label) for code, label in CAPTION_LANGUAGES.items()])
+    file = FileField(_l("Caption file (.vtt)"), validators=[FileRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form: a CSRF token behind a confirmation button."""

@@ -1,0 +1,201 @@
+"""Turn an uploaded recording into the low-bandwidth renditions students play.
+
+Audio and slides are published first, video tiers after. Every output of one run goes under a
+fresh storage prefix, and a lecture only points at a prefix once its files are all stored: a killed
+or failed run never leaves a half-published lecture.
+"""
+from __future__ import annotations
+
+import logging
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import update
+
+from media import bundle, slides, transcode
+from media.ffmpeg import ffmpeg_binary
+from media.ladder import renditions_for
+from media.probe import Limits, ProbeRejected, SourceInfo, probe
+from webinar.extensions import db
+from webinar.lectures.packaging import bundle_labels, put_tree, stage_captions
+from webinar.models import Job, JobStatus, Lecture, LectureStatus
+from webinar.models.base import utcnow
+from webinar.storage import storage
+from workers.context import JobContext, JobRejected
+from workers.lease import LeaseLost
+
+log = logging.getLogger(__name__)
+AUDIO_SHARE = 0.2  # of the progress bar: audio + slides come first and are quick
+
+
+def process_lecture(ctx: JobContext) -> dict[str, Any]:
+    """The job handler: probe, publish audio + slides, then video tiers and offline copies."""
+    lecture = db.session.get(Lecture, ctx.payload["lecture_id"])
+    if lecture is None or lecture.revision != ctx.payload["revision"]:
+        return {"skipped": "lecture deleted or replaced"}
+    source_key, revision = lecture.source_key, lecture.revision
+    db.session.remove()
+    with tempfile.TemporaryDirectory(prefix=f"lecture-{ctx.job_id}-") as work:
+        run = LectureRun(ctx, Path(work), revision)
+        info = run.fetch_and_probe(source_key)
+        run.audio_and_slides(info)
+        if info.video is not None:
+            run.video_tiers(info)
+        run.offline_bundle()
+        run.finish()
+    return {"prefix": run.prefix, "outputs": sorted(run.manifest)}
+
+
+def rebuild_bundle(ctx: JobContext) -> dict[str, Any]:
+    """Rebuild the offline bundle of a published lecture (its captions changed)."""
+    lecture = db.session.get(Lecture, ctx.payload["lecture_id"])
+    if lecture is None or lecture.revision != ctx.payload["revision"] or not lecture.manifest:
+        return {"skipped": "lecture deleted or replaced"}
+    prefix, manifest, duration = lecture.media_prefix, dict(lecture.manifest), lecture.duration
+    db.session.remove()
+    with tempfile.TemporaryDirectory(prefix=f"bundle-{ctx.job_id}-") as work:
+        run = LectureRun(ctx, Path(work), ctx.payload["revision"], prefix=prefix)
+        run.manifest, run.duration = manifest, duration
+        needed = ["audio.m4a"] + [f"bundle/{s['file']}" for s in manifest.get("bundle_slides", [])]
+        for name in needed:
+            (run.out / name).parent.mkdir(parents=True, exist_ok=True)
+            with (run.out / name).open("wb") as fileobj:
+                storage().get(f"{prefix}/{name}", fileobj)
+        old = manifest.get("bundle", {}).get("path")
+        run.offline_bundle()
+        run._store_and_publish(LectureStatus.READY)
+    if old:
+        storage().delete(f"{prefix}/{old}")
+    return {"bundle": run.manifest["bundle"]}
+
+
+class LectureRun:
+    """One attempt at processing one revision of a lecture, in a private work directory."""
+
+    def __init__(self, ctx: JobContext, work: Path, revision: int, prefix: str | None = None) -> None:
+        self.ctx, self.work, self.revision = ctx, work, revision
+        self.lecture_id: int = ctx.payload["lecture_id"]
+        self.out = work / "out"
+        self.out.mkdir()
+        self.prefix = prefix or f"lectures/{self.lecture_id}/r{revision}-{uuid.uuid4().hex[:10]}"
+        self.binary = ffmpeg_binary(current_app.config.get("FFMPEG_BINARY"))
+        self.timeout = current_app.config["FFMPEG_TIMEOUT_SECONDS"]
+        self.manifest: dict[str, Any] = {}
+        self.duration: float | None = None
+
+    def fetch_and_probe(self, source_key: str) -> SourceInfo:
+        """Copy the source into the work directory and check it is a usable recording."""
+        self.ctx.progress(0.0, "probing")
+        source = self.work / "source"
+        with source.open("wb") as fileobj:
+            storage().get(source_key, fileobj)
+        try:
+            info = probe(source, media_limits())
+        except ProbeRejected as exc:
+            self._record_failure(exc.code, exc.params)
+            raise JobRejected(f"{exc.code}: {exc.params}") from exc
+        self.duration = info.duration
+        return info
+
+    def audio_and_slides(self, info: SourceInfo) -> None:
+        """Encode the audio tier and find the slides in one ffmpeg pass; publish them."""
+        detector = slides.SlideDetector() if info.video is not None else None
+        outputs = transcode.transcode_audio(
+            info, self.out, binary=self.binary, timeout=self.timeout,
+            on_progress=lambda f: self.ctx.progress(f * AUDIO_SHARE, "audio"),
+            on_frame=detector.feed if detector else None, frame_rate=slides.ANALYSIS_FPS,
+        )
+        self.manifest["audio"] = {o.name: output_entry(o) for o in outputs}
+        if detector is not None:
+            found = detector.finish()
+            self.manifest["slides"] = slides.write_stills(found, self.out)
+            # JPEG copies for the offline bundle (old browsers), kept so captions can rebuild it.
+            self.manifest["bundle_slides"] = slides.write_stills(found, self.out / "bundle", fmt="jpeg")
+        self._store_and_publish(LectureStatus.AUDIO_READY if info.video else LectureStatus.READY)
+
+    def video_tiers(self, info: SourceInfo) -> None:
+        """Every video tier from one decode, then the small offline MP4; publish them."""
+        rungs = renditions_for(info)
+        outputs = transcode.transcode_video(
+            info, rungs, self.out, binary=self.binary, timeout=self.timeout,
+            audio_m4a=self.out / "audio.m4a",
+            on_progress=lambda f: self.ctx.progress(AUDIO_SHARE + f * (0.95 - AUDIO_SHARE), "video"),
+        )
+        (self.out / "video.m3u8").write_text(transcode.master_playlist(outputs), encoding="utf-8")
+        offline = transcode.offline_mp4(self.out, self.out / "offline.mp4", binary=self.binary)
+        self.manifest["video"] = [output_entry(o) for o in outputs]
+        self.manifest["offline_mp4"] = output_entry(offline)
+        self._store_and_publish(LectureStatus.READY)
+
+    def offline_bundle(self) -> None:
+        """The audio + slides zip for a USB stick, with the captions attached so far."""
+        self.ctx.progress(0.96, "bundle")
+        name = f"offline-{uuid.uuid4().hex[:6]}.zip"  # a new name: published files never change
+        size = bundle.build_offline_bundle(
+            self.out / name, title=self._title(), audio=self.out / "audio.m4a",
+            stills=self.manifest.get("bundle_slides", []), stills_dir=self.out / "bundle",
+            captions=stage_captions(self.lecture_id, self.work / "captions"),
+            labels=bundle_labels(self.lecture_id),
+        )
+        self.manifest["bundle"] = {"path": name, "bytes": size}
+
+    def finish(self) -> None:
+        """Publish the final manifest and remove earlier runs' files."""
+        self._store_and_publish(LectureStatus.READY, final=True)
+        keep = {self.prefix, f"lectures/{self.lecture_id}/source", f"lectures/{self.lecture_id}/captions"}
+        for key in list(storage().list(f"lectures/{self.lecture_id}/")):
+            if "/".join(key.split("/")[:3]) not in keep:
+                storage().delete(key)
+
+    def _store_and_publish(self, status: LectureStatus, *, final: bool = False) -> None:
+        """Upload new files, then point the lecture at them in one transaction with a lease check."""
+        put_tree(storage(), self.out, self.prefix)
+        values: dict[str, Any] = dict(
+            media_prefix=self.prefix, manifest=dict(self.manifest), status=status,
+            duration=self.duration, error_code=None, error_params=None,
+        )
+        if final:
+            values["published_at"] = utcnow()
+        self._write_lecture(values)
+
+    def _write_lecture(self, values: dict[str, Any]) -> None:
+        """Update this revision of the lecture only while this worker still holds the job."""
+        owned = db.session.execute(
+            update(Job).where(Job.id == self.ctx.job_id, Job.status == JobStatus.RUNNING,
+                              Job.lease_owner == self.ctx.owner)
+            .values(updated_at=utcnow()).execution_options(synchronize_session=False)
+        ).rowcount == 1
+        if not owned:
+            db.session.rollback()
+            raise LeaseLost(self.ctx.job_id)
+        db.session.execute(
+            update(Lecture).where(Lecture.id == self.lecture_id, Lecture.revision == self.revision)
+            .values(**values).execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+
+    def _record_failure(self, code: str, params: dict[str, Any]) -> None:
+        """Tell the teacher why the recording was refused."""
+        self._write_lecture(dict(status=LectureStatus.FAILED, error_code=code, error_params=params))
+
+    def _title(self) -> str:
+        lecture = db.session.get(Lecture, self.lecture_id)
+        return lecture.title if lecture else "lecture"
+
+
+def media_limits() -> Limits:
+    """The probe's limits from the app config."""
+    config = current_app.config
+    return Limits(max_bytes=config["LECTURE_MAX_BYTES"], max_seconds=config["LECTURE_MAX_SECONDS"])
+
+
+def output_entry(output: Any) -> dict[str, Any]:
+    """What the player and the download buttons need to know about one output."""
+    entry = {"name": output.name, "path": output.path, "bytes": output.bytes}
+    for attr in ("width", "height", "bitrate"):
+        if getattr(output, attr, None):
+            entry[attr] = getattr(output, attr)
+    return entry
