@@ -45,7 +45,7 @@ bench: $(VENV)/dev-installed translations
 # After changing user-facing strings: extract them and merge into the ky/ru/en catalogs.
 messages: $(VENV)/installed
 	$(PYBABEL) -q extract -F babel.cfg -k _l -o webinar/translations/messages.pot .
-	$(PYBABEL) -q update --no-fuzzy-matching -i webinar/translations/messages.pot -d webinar/translations
+	$(PYBABEL) -q update --no-fuzzy-matching --ignore-obsolete -i webinar/translations/messages.pot -d webinar/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache

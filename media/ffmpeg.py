@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import collections
+import ctypes
 import logging
 import os
 import selectors
 import shutil
+import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -23,6 +26,7 @@ STDERR_TAIL_LINES = 20
 STDERR_TAIL_CHARS = 2000
 READ_CHUNK = 1 << 20
 POLL_SECONDS = 0.5
+PR_SET_PDEATHSIG = 1
 
 ProgressCallback = Callable[[float], None]
 
@@ -175,6 +179,13 @@ def _wait(proc: subprocess.Popen[bytes], deadline: float | None) -> int:
         raise FFmpegTimeout("ffmpeg timed out") from None
 
 
+def _die_with_parent() -> None:
+    """In the child: ask Linux to kill ffmpeg if the worker that started it dies (a SIGKILLed
+    consumer must not leave an orphan encoder burning the CPU its replacement needs)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def run(args: Sequence[str], *, binary: str, duration: float | None = None,
         on_progress: ProgressCallback | None = None, timeout: float | None = None,
         cwd: Path | str | None = None, frame_sink: FrameSink | None = None) -> None:
@@ -188,6 +199,7 @@ def run(args: Sequence[str], *, binary: str, duration: float | None = None,
         proc = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd, shell=False,
             stdout=subprocess.PIPE if frame_sink else subprocess.DEVNULL, pass_fds=(write_fd,),
+            preexec_fn=_die_with_parent,
         )
     except BaseException:
         os.close(read_fd)

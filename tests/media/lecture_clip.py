@@ -137,7 +137,7 @@ def make_talking_head(path: Path | str, duration: float, *, size: tuple[int, int
     """Write a clip where most of the frame moves all the time (a camera on the teacher, no slides)."""
     w, h = size
     cmd = [ffmpeg_binary(binary), "-hide_banner", "-loglevel", "error", "-y",
-           "-f", "lavfi", "-i", f"gradients=s={w}x{h}:r={fps}:d={duration}:speed=0.12:seed={seed}",
+           "-f", "lavfi", "-i", f"mandelbrot=s={w}x{h}:r={fps}:end_scale=0.05,trim=duration={duration}",
            *_voice(duration)]
     graph = (f"[0:v]noise=alls=12:allf=t+u:all_seed=13,drawbox=x='{w // 3}+{w // 6}*sin(0.8*t)':"
              f"y='{h // 4}+{h // 10}*cos(1.1*t)':w={w // 3}:h={h // 2}:color=0xC08060:t=fill,"

@@ -13,11 +13,12 @@ import requests
 from flask import Flask
 from tusclient.client import TusClient
 
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD
 from webinar.extensions import db
 from webinar.models import Assessment, Course, CourseGroup, CourseTeacher, Group, Lecture, Role, User
 
 GROUP = "ПИ-1-23"
+CLIP_SECONDS = 4
 TUS_CHUNK = 256 * 1024
 
 
@@ -101,6 +102,8 @@ class World:
             db.engine.dispose()
 
 
-def new_world(app_config: dict[str, Any]) -> Flask:
-    """The app for a world (schema built)."""
-    return make_app(app_config)
+def get(world: World, who: str, path: str, **kwargs) -> requests.Response:
+    """A GET as one of the world's people, body read, redirects not followed."""
+    with world.sessions[who].get(world.base + path, allow_redirects=False, **kwargs) as response:
+        response.content  # read it all before the connection goes back
+        return response

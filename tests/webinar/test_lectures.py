@@ -5,44 +5,18 @@ import io
 import re
 import zipfile
 from pathlib import Path
-from typing import Iterator
 
 import av
 import m3u8
 import pytest
 import requests
 
-from media.ffmpeg import ffmpeg_binary
-from tests.helpers import serving
-from tests.media import clips
-from tests.webinar.lecture_world import World, lecture_config, new_world
+from tests.webinar.lecture_world import CLIP_SECONDS, World, get
 from webinar.extensions import db
 from webinar.models import Job, JobStatus, LectureStatus
 from webinar.storage import storage
 
-CLIP_SECONDS = 4
 
-
-@pytest.fixture(scope="module")
-def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("clips")
-
-
-@pytest.fixture(scope="module")
-def clip(media_dir: Path) -> Path:
-    return clips.lecture_mp4(ffmpeg_binary(), media_dir / "Лекция 1.mp4", d=CLIP_SECONDS)
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """One served app for the module: lectures are costly to make, so read-only tests share them."""
-    tmp = tmp_path_factory.mktemp("world")
-    app = new_world(lecture_config(tmp, f"sqlite:///{tmp / 'aralyk.sqlite3'}"))
-    with serving(app) as base:
-        world = World(app, base)
-        world.populate()
-        yield world
-        world.close()
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +24,6 @@ def lecture_id(world: World, clip: Path) -> int:
     """A lecture uploaded by the teacher and processed by the real job."""
     location = world.upload(clip)
     return int(re.fullmatch(r"/lectures/(\d+)", location).group(1))
-
-
-def get(world: World, who: str, path: str, **kwargs) -> requests.Response:
-    with world.sessions[who].get(world.base + path, allow_redirects=False, **kwargs) as response:
-        response.content  # read it all before the connection goes back
-        return response
 
 
 def decode_duration(data: bytes, fmt: str | None = None) -> float:

@@ -7,7 +7,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-CAPTION_LANGUAGES = {"ky": _l("Kyrgyz"), "ru": _l("Russian"), "en": _l("English")}
+from webinar.config import LANGUAGES
+
+CAPTION_LANGUAGES = LANGUAGES  # each language by its own name, as in the language switcher
 
 
 class TitleForm(FlaskForm):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -22,12 +23,27 @@ _REASONS = {
 _UNKNOWN = _l("Processing failed. Try again later; if it keeps failing, send the file to the administrator.")
 
 
+def _shown(code: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The probe's numbers as people read them: sizes in MB, lengths in hours, frames as WxH."""
+    shown = dict(params)
+    if code == "too_large":
+        shown["limit"] = _("%(n)s MB", n=format_decimal(params["max"] // 1_000_000))
+    elif code == "too_long":
+        shown["limit"] = _("%(n)s h", n=format_decimal(round(params["max"] / 3600, 1)))
+    elif code == "frame_too_big":
+        shown["size"] = f"{params['width']}×{params['height']}"
+    return shown
+
+
 def describe(code: str | None, params: dict[str, Any] | None = None) -> str:
     """The translated reason for a refused recording; a generic message for unknown codes."""
+    params = params or {}
+    if code == "format" and params.get("format") == "unknown":
+        code = "unreadable"  # nothing recognisable: say so rather than name a type
     reason = _REASONS.get(code or "")
     if reason is None:
         return str(_UNKNOWN)
     try:
-        return str(reason) % (params or {})
+        return str(reason) % _shown(code, params)
     except (KeyError, TypeError, ValueError):
         return _("This recording cannot be used.")

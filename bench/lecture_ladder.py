@@ -1,0 +1,445 @@
+"""Lecture ladder: wall time, bytes per hour and VMAF of our ladder next to PeerTube's defaults, and slides.
+
+On a generated 1280x720 30 fps lecture (slides with small text changes, a noisy moving camera inset,
+a voice), side by side in one run:
+
+- wall time of our ladder (phase 1 `transcode_audio` feeding the slide detector, phase 2
+  `transcode_video` for every rung), of PeerTube's default VOD settings (one ffmpeg per height, each
+  decoding the source) and of plain decoding (the floor);
+- bytes per hour of every tier and the VMAF of every video tier against the source, next to
+  PeerTube's for the same height;
+- slide-change precision and recall on this clip and on shorter lectures with other seeds.
+
+PeerTube's settings come from its sources (packages/ffmpeg/src/ffmpeg-default-transcoding-profile.ts,
+shared/encoder-options.ts, packages/core-utils/src/videos/bitrate.ts): libx264 `-preset veryfast`,
+crf left at x264's default (23), `-maxrate` = getTargetBitrate() = the average bits-per-pixel times
+height x (height x ratio) x fps (capped at the input bitrate + 30%), `-bufsize` 2 x maxrate,
+`-b_strategy 1 -bf 16`, `-r fps`, `-g 2 x fps`, `-pix_fmt yuv420p`, `-map_metadata -1`, an MP4 with
+`-movflags faststart`; an AAC source under 384 kbps is copied, not re-encoded (getMaxAudioKBitrate).
+ffmpeg picks its thread count itself (both cores), the stricter baseline for us.
+
+Generated clips are cached in bench/.cache/ (keyed by their parameters and the generator's source).
+Progress goes to stderr, the tables to stdout. `--minutes 1` for a quick check; `--breakdown` adds
+where phase 2's time goes (its filter graph alone, and the ladder with x264 veryfast).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import av  # noqa: E402
+
+from media import transcode  # noqa: E402
+from media.ffmpeg import ffmpeg_binary, input_args, run  # noqa: E402
+from media.hls import media_files, offline_mp4  # noqa: E402
+from media.ladder import AUDIO_AAC, AUDIO_OPUS, VideoRendition, renditions_for  # noqa: E402
+from media.probe import SourceInfo, probe  # noqa: E402
+from media.slides import ANALYSIS_FPS, Slide, SlideDetector, write_stills  # noqa: E402
+from tests.media import lecture_clip  # noqa: E402
+from tests.media.lecture_clip import irregular_times, make_lecture  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path(__file__).resolve().parent / ".cache"
+SIZE, FPS = (1280, 720), 30
+MAIN_SEED = 0
+SLIDE_SEEDS = (1, 2, 3)
+SLIDE_SECONDS = 120.0
+SLIDE_GAPS = (4.0, 16.0)  # s between changes in the shorter lectures: about a dozen changes each
+TOLERANCE = 1.0  # s: a detection matches a true change this close
+MB = 1e6  # bytes per megabyte in the tables
+
+# PeerTube's averageBitPerPixel and minLimitBitPerPixel (packages/core-utils/src/videos/bitrate.ts).
+PEERTUBE_AVG_BPP = {144: 0.19, 240: 0.17, 360: 0.15, 480: 0.12, 720: 0.11, 1080: 0.10}
+PEERTUBE_MIN_BPP = 0.02
+PEERTUBE_MAX_AUDIO_KBPS = 384  # an AAC stream at or below this is copied
+
+GOAL_SPEEDUP = 3.0  # PeerTube wall time / ours, at least
+GOAL_FLOOR = 2.5  # ours / plain decode, at most
+GOAL_BYTES = 0.4  # ours / PeerTube bytes per tier, at most
+GOAL_VMAF = -3.0  # ours - PeerTube VMAF per tier, at least
+GOAL_AUDIO_MB_H = 11.0  # Opus audio tier, MB per hour, at most
+GOAL_SLIDES = 0.95  # precision and recall, at least each
+
+STARTED = time.perf_counter()
+
+
+def log(message: str) -> None:
+    """A progress line on stderr with the time since start."""
+    print(f"[{time.perf_counter() - STARTED:6.0f} s] {message}", file=sys.stderr, flush=True)
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """(wall seconds, result) of fn()."""
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+# ---------------------------------------------------------------------------------------------
+# Clips
+
+
+def generator_tag() -> str:
+    """A short hash of the clip generator's source, so a changed generator makes new clips."""
+    return hashlib.sha1(Path(lecture_clip.__file__).read_bytes()).hexdigest()[:8]
+
+
+def cached_lecture(duration: float, seed: int, gaps: tuple[float, float] | None = None) -> tuple[Path, list[float]]:
+    """A generated lecture and its true slide change times, made once per parameter set."""
+    times = irregular_times(duration, seed=seed, gaps=gaps) if gaps else None
+    key = f"{duration:g}s_{SIZE[0]}x{SIZE[1]}_{FPS}fps_seed{seed}"
+    if gaps:
+        key += f"_gaps{gaps[0]:g}-{gaps[1]:g}"
+    stem = CACHE / f"lecture_{key}_{generator_tag()}"
+    clip, truth_file = stem.with_suffix(".mp4"), stem.with_suffix(".json")
+    if clip.is_file() and truth_file.is_file():
+        return clip, json.loads(truth_file.read_text())
+    CACHE.mkdir(parents=True, exist_ok=True)
+    log(f"generating {clip.name} (cached for next runs)")
+    part = stem.with_name(stem.name + ".part.mp4")
+    truth = make_lecture(part, duration=duration, size=SIZE, fps=FPS, slide_times=times, seed=seed,
+                         binary=ffmpeg_binary())
+    os.replace(part, clip)
+    truth_file.write_text(json.dumps(truth))
+    return clip, truth
+
+
+# ---------------------------------------------------------------------------------------------
+# Our ladder
+
+
+@dataclass
+class Ours:
+    """Timings and outputs of our ladder on one source."""
+
+    phase1: float = 0.0
+    phase2: float = 0.0
+    stills: float = 0.0
+    offline: float = 0.0
+    audio: dict[str, int] = field(default_factory=dict)  # tier name -> bytes
+    video: dict[int, Any] = field(default_factory=dict)  # height -> Output
+    offline_bytes: int = 0
+    slides: list[Slide] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ladder(self) -> float:
+        return self.phase1 + self.phase2
+
+
+def phase1(info: SourceInfo, out: Path, binary: str) -> tuple[float, list[Any], list[Slide], SlideDetector]:
+    """transcode_audio with the slide detector fed, as LectureRun.audio_and_slides runs it."""
+    detector = SlideDetector()
+
+    def work() -> tuple[list[Any], list[Slide]]:
+        outputs = transcode.transcode_audio(info, out, binary=binary, on_frame=detector.feed,
+                                            frame_rate=ANALYSIS_FPS)
+        return outputs, detector.finish()
+
+    seconds, (outputs, slides) = timed(work)
+    return seconds, outputs, slides, detector
+
+
+def run_ours(info: SourceInfo, out: Path, binary: str) -> Ours:
+    """Both phases, then (not part of the ladder's time) the stills and the offline MP4 the job also makes."""
+    result = Ours()
+    log("ours: phase 1 (audio tiers + frames for the slide detector)")
+    result.phase1, outputs, result.slides, detector = phase1(info, out, binary)
+    result.summary = detector.summary()
+    result.audio = {o.name: o.bytes for o in outputs}
+    log(f"ours: phase 1 took {result.phase1:.1f} s; phase 2 (every video rung, one ffmpeg)")
+    rungs = renditions_for(info)
+    result.phase2, video = timed(lambda: transcode.transcode_video(
+        info, rungs, out, binary=binary, audio_m4a=out / AUDIO_AAC.filename))
+    result.video = {o.height: o for o in video}
+    log(f"ours: phase 2 took {result.phase2:.1f} s")
+    result.stills, _ = timed(lambda: (write_stills(result.slides, out),
+                                      write_stills(result.slides, out / "bundle", fmt="jpeg")))
+    result.offline, offline = timed(lambda: offline_mp4(out, out / "offline.mp4", binary=binary))
+    result.offline_bytes = offline.bytes
+    return result
+
+
+def filter_graph_only(info: SourceInfo, rungs: list[VideoRendition], binary: str) -> float:
+    """Seconds for phase 2's decode + fps + hqdn3d + split + per-rung fps/scale, with no encoder."""
+    assert info.video is not None
+    top = max(r.fps for r in rungs)
+    denoise = ":".join(str(v) for v in transcode.DENOISE)
+    graph = [f"[0:{info.video.index}]fps={top},hqdn3d={denoise},split={len(rungs)}"
+             + "".join(f"[s{i}]" for i in range(len(rungs)))]
+    outs: list[str] = []
+    for i, r in enumerate(rungs):
+        graph.append(f"[s{i}]fps={r.fps},scale={r.width}:{r.height}:flags=lanczos,setsar=1[o{i}]")
+        outs += ["-map", f"[o{i}]", "-f", "null", "-"]
+    seconds, _ = timed(lambda: run([*input_args(info.path, "mov"), "-filter_complex", ";".join(graph),
+                                    *outs], binary=binary))
+    return seconds
+
+
+def ladder_with_preset(info: SourceInfo, out: Path, audio_m4a: Path, binary: str, preset: str) -> float:
+    """Seconds for phase 2 with every rung's x264 preset replaced."""
+    rungs = [dataclasses.replace(r, preset=preset) for r in renditions_for(info)]
+    seconds, _ = timed(lambda: transcode.transcode_video(info, rungs, out, binary=binary, audio_m4a=audio_m4a))
+    return seconds
+
+
+# ---------------------------------------------------------------------------------------------
+# PeerTube's defaults
+
+
+@dataclass
+class PeerTubeTier:
+    height: int
+    width: int
+    maxrate: int  # bit/s
+    seconds: float
+    path: Path
+    bytes: int
+
+
+def source_bitrates(info: SourceInfo) -> tuple[int, int, str]:
+    """(video bit/s, audio bit/s, audio codec) as ffprobe would report them."""
+    with av.open(str(info.path), format="mov") as container:
+        video = container.streams.video[0].bit_rate or container.bit_rate or 0
+        audio_stream = container.streams.audio[0]
+        return int(video), int(audio_stream.bit_rate or 0), audio_stream.codec_context.name
+
+
+def peertube_maxrate(height: int, ratio: float, fps: float, input_bitrate: int) -> int:
+    """PeerTube's getTargetBitrate(): average bpp capped at the input bitrate + 30%, at least the minimum."""
+    bpp = next(PEERTUBE_AVG_BPP[r] for r in sorted(PEERTUBE_AVG_BPP, reverse=True) if r <= height)
+    average = int(height * height * ratio * fps * bpp)
+    capped = min(average, int(input_bitrate * 1.3)) if input_bitrate else average
+    return max(int(height * height * ratio * fps * PEERTUBE_MIN_BPP), capped)
+
+
+def run_peertube(info: SourceInfo, heights: list[int], out: Path, binary: str) -> list[PeerTubeTier]:
+    """One ffmpeg per height with PeerTube's default VOD options, each decoding the source."""
+    assert info.video is not None
+    ratio = info.video.width / info.video.height
+    video_bps, audio_bps, audio_codec = source_bitrates(info)
+    copy_audio = audio_codec == "aac" and audio_bps and audio_bps / 1000 <= PEERTUBE_MAX_AUDIO_KBPS
+    audio = ["-c:a", "copy"] if copy_audio else ["-c:a", "aac", "-channel_layout", "stereo"]
+    tiers = []
+    for height in heights:
+        maxrate = peertube_maxrate(height, ratio, FPS, video_bps)
+        path = out / f"peertube_{height}.mp4"
+        args = [*input_args(info.path, "mov"), "-map", "0:v:0", "-map", "0:a:0",
+                "-vf", f"scale=w=-2:h={height}", "-c:v", "libx264", "-preset", "veryfast",
+                "-maxrate:v", str(maxrate), "-bufsize:v", str(maxrate * 2), "-b_strategy", "1", "-bf", "16",
+                "-r", str(FPS), "-g:v", str(FPS * 2), "-pix_fmt", "yuv420p", "-map_metadata", "-1",
+                "-max_muxing_queue_size", "1024", *audio, "-movflags", "faststart", "-f", "mp4", "-y",
+                str(path)]
+        log(f"peertube: {height}p, maxrate {maxrate // 1000} kbit/s")
+        seconds, _ = timed(lambda: run(args, binary=binary))
+        with av.open(str(path), format="mov") as container:
+            width = container.streams.video[0].codec_context.width
+        tiers.append(PeerTubeTier(height, width, maxrate, seconds, path, path.stat().st_size))
+    return tiers
+
+
+def decode_floor(info: SourceInfo, binary: str) -> float:
+    """Seconds for `ffmpeg -i src -f null -`: decoding every stream and nothing else."""
+    seconds, _ = timed(lambda: run([*input_args(info.path, "mov"), "-f", "null", "-"], binary=binary))
+    return seconds
+
+
+# ---------------------------------------------------------------------------------------------
+# VMAF
+
+
+def joined_rung(playlist: Path, dest: Path) -> Path:
+    """One HLS rung (init + segments) as a single fragmented MP4 file."""
+    init, segments = media_files(playlist)
+    with dest.open("wb") as sink:
+        for path in (init, *(p for p, _ in segments)):
+            sink.write(path.read_bytes())
+    return dest
+
+
+def vmaf(distorted: Path, info: SourceInfo, binary: str, work: Path, subsample: int) -> float:
+    """Mean VMAF of a tier against the source: bicubic upscale to the source size, 30 fps, libvmaf."""
+    assert info.video is not None
+    log_path = work / f"vmaf_{distorted.stem}.json"
+    w, h = info.video.width, info.video.height
+    graph = (f"[0:v:0]scale={w}:{h}:flags=bicubic,fps={FPS},setpts=PTS-STARTPTS[d];"
+             f"[1:v:0]setpts=PTS-STARTPTS[r];"
+             f"[d][r]libvmaf=n_threads=2:n_subsample={subsample}:log_fmt=json:log_path={log_path}")
+    run([*input_args(distorted, "mov"), *input_args(info.path, "mov"), "-filter_complex", graph,
+         "-an", "-f", "null", "-"], binary=binary)
+    return float(json.loads(log_path.read_text())["pooled_metrics"]["vmaf"]["mean"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Slides
+
+
+def score(found: list[float], truth: list[float]) -> tuple[int, float, float]:
+    """(hits, precision, recall): a detection matches the nearest unused truth within TOLERANCE."""
+    unused = list(truth)
+    hits = 0
+    for t in sorted(found):
+        near = [u for u in unused if abs(u - t) <= TOLERANCE]
+        if near:
+            unused.remove(min(near, key=lambda u: abs(u - t)))
+            hits += 1
+    precision = hits / len(found) if found else (1.0 if not truth else 0.0)
+    recall = hits / len(truth) if truth else 1.0
+    return hits, precision, recall
+
+
+def detect_only(clip: Path, binary: str) -> tuple[list[Slide], dict[str, Any]]:
+    """Phase 1 on a clip with the detector fed; the stills and the detector's summary."""
+    info = probe(clip)
+    with tempfile.TemporaryDirectory(prefix="ladder-slides-") as tmp:
+        _, _, slides, detector = phase1(info, Path(tmp), binary)
+    return slides, detector.summary()
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables
+
+
+def per_hour(size: int, duration: float) -> float:
+    return size / MB * 3600 / duration
+
+
+def print_time_table(minutes: float, ours: Ours, peertube: list[PeerTubeTier], floor: float,
+                     breakdown: dict[str, float]) -> None:
+    pt_total = sum(t.seconds for t in peertube)
+    print(f"wall time, {minutes:g} min {SIZE[0]}x{SIZE[1]} {FPS} fps lecture, {os.cpu_count()} cores")
+    print(f"{'run':<46}{'seconds':>9}{'× decode':>10}")
+    rows = [("plain decode (ffmpeg -i src -f null -)", floor),
+            ("ours phase 1: audio tiers + slide frames", ours.phase1),
+            ("ours phase 2: 5 rungs, one decode, x264 medium", ours.phase2),
+            ("ours ladder (phase 1 + 2)", ours.ladder)]
+    rows += [(f"  (job extra) slide stills WebP + JPEG, {len(ours.slides)}", ours.stills),
+             ("  (job extra) offline MP4 remux", ours.offline)]
+    rows += [(f"  (breakdown) {name}", seconds) for name, seconds in breakdown.items()]
+    rows += [(f"PeerTube {t.height}p ({t.width}x{t.height}, veryfast)", t.seconds) for t in peertube]
+    rows.append(("PeerTube, all heights", pt_total))
+    for name, seconds in rows:
+        print(f"{name:<46}{seconds:>9.1f}{seconds / floor:>10.1f}")
+    speedup, over_floor = pt_total / ours.ladder, ours.ladder / floor
+    print(f"PeerTube / ours = {speedup:.2f}× (goal ≥ {GOAL_SPEEDUP:g}×: {verdict(speedup >= GOAL_SPEEDUP)})")
+    print(f"ours / decode   = {over_floor:.2f}× (goal ≤ {GOAL_FLOOR:g}×: {verdict(over_floor <= GOAL_FLOOR)})")
+
+
+def print_size_table(duration: float, ours: Ours, peertube: list[PeerTubeTier],
+                     scores: dict[tuple[str, int], float]) -> None:
+    print()
+    print("bytes per hour (MB = 10^6 B; video tiers include their muxed AAC) and mean VMAF vs the source")
+    print(f"{'tier':<12}{'ours MB/h':>10}{'kbit/s':>8}{'PT MB/h':>9}{'ours/PT':>9}{'bytes goal':>11}"
+          f"{'VMAF ours':>10}{'VMAF PT':>9}{'Δ':>7}{'VMAF goal':>10}")
+    for name, size in ours.audio.items():
+        mb_h = per_hour(size, duration)
+        goal = ""
+        if name == AUDIO_OPUS.name:
+            goal = f"≤{GOAL_AUDIO_MB_H:g}: {verdict(mb_h <= GOAL_AUDIO_MB_H)}"
+        print(f"{name:<12}{mb_h:>10.2f}{size * 8 / duration / 1000:>8.1f}{'':>9}{'':>9}{goal:>11}")
+    pt = {t.height: t for t in peertube}
+    for height, output in sorted(ours.video.items()):
+        mine = per_hour(output.bytes, duration)
+        theirs = per_hour(pt[height].bytes, duration)
+        ratio = output.bytes / pt[height].bytes
+        v_ours, v_pt = scores[("ours", height)], scores[("peertube", height)]
+        delta = v_ours - v_pt
+        print(f"{output.name:<12}{mine:>10.2f}{output.bytes * 8 / duration / 1000:>8.1f}{theirs:>9.2f}"
+              f"{ratio:>9.2f}{verdict(ratio <= GOAL_BYTES):>11}{v_ours:>10.1f}{v_pt:>9.1f}{delta:>7.1f}"
+              f"{verdict(delta >= GOAL_VMAF):>10}")
+    offline = per_hour(ours.offline_bytes, duration)
+    print(f"{'offline mp4':<12}{offline:>10.2f}{ours.offline_bytes * 8 / duration / 1000:>8.1f}")
+    print(f"goals: ours/PT ≤ {GOAL_BYTES:g}×, VMAF Δ ≥ {GOAL_VMAF:g}, Opus audio ≤ {GOAL_AUDIO_MB_H:g} MB/h")
+
+
+def print_slide_table(rows: list[tuple[str, int, int, int, float, float, dict[str, Any]]]) -> None:
+    print()
+    print(f"slide changes (a detection matches a true change within {TOLERANCE:g} s, each once; still at 0 ignored)")
+    print(f"{'clip':<28}{'true':>6}{'found':>7}{'hits':>6}{'precision':>11}{'recall':>8}{'slide mode':>12}{'goal':>8}")
+    for name, truth, found, hits, precision, recall, summary in rows:
+        ok = precision >= GOAL_SLIDES and recall >= GOAL_SLIDES
+        print(f"{name:<28}{truth:>6}{found:>7}{hits:>6}{precision:>10.1%}{recall:>8.1%}"
+              f"{str(summary.get('slide_lecture')):>12}{verdict(ok):>8}")
+    print(f"goal: precision and recall ≥ {GOAL_SLIDES:.0%} on each clip")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--minutes", type=float, default=5.0, help="length of the main clip (default 5)")
+    parser.add_argument("--vmaf-subsample", type=int, default=5, help="libvmaf n_subsample (default 5)")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also time phase 2's filter graph alone and the ladder with x264 veryfast")
+    args = parser.parse_args()
+    binary = ffmpeg_binary()
+    duration = args.minutes * 60
+
+    clip, truth = cached_lecture(duration, MAIN_SEED)
+    short_seconds = min(SLIDE_SECONDS, duration)
+    others = [(seed, *cached_lecture(short_seconds, seed, SLIDE_GAPS)) for seed in SLIDE_SEEDS]
+    info = probe(clip)
+    assert info.video is not None
+
+    with tempfile.TemporaryDirectory(prefix="ladder-") as tmp:
+        work = Path(tmp)
+        log("plain decode of the source")
+        floor = decode_floor(info, binary)
+        ours = run_ours(info, work / "ours", binary)
+        breakdown: dict[str, float] = {}
+        if args.breakdown:
+            log("breakdown: phase 2's filter graph alone")
+            breakdown["phase 2 filters only (no x264)"] = filter_graph_only(info, renditions_for(info), binary)
+            log("breakdown: phase 2 with x264 veryfast")
+            breakdown["phase 2 with x264 veryfast"] = ladder_with_preset(
+                info, work / "veryfast", work / "ours" / AUDIO_AAC.filename, binary, "veryfast")
+        peertube = run_peertube(info, sorted(ours.video), work, binary)
+
+        scores: dict[tuple[str, int], float] = {}
+        for height, output in sorted(ours.video.items()):
+            log(f"VMAF ours {output.name}")
+            joined = joined_rung(work / "ours" / output.path, work / f"ours_{height}.mp4")
+            scores[("ours", height)] = vmaf(joined, info, binary, work, args.vmaf_subsample)
+        for tier in peertube:
+            log(f"VMAF PeerTube {tier.height}p")
+            scores[("peertube", tier.height)] = vmaf(tier.path, info, binary, work, args.vmaf_subsample)
+
+    slide_rows = []
+    found = [s.start for s in ours.slides[1:]]
+    hits, precision, recall = score(found, truth)
+    slide_rows.append((f"main {args.minutes:g} min, seed {MAIN_SEED}", len(truth), len(found), hits,
+                       precision, recall, ours.summary))
+    for seed, path, other_truth in others:
+        log(f"slides on the {short_seconds:g} s lecture, seed {seed}")
+        slides, summary = detect_only(path, binary)
+        found = [s.start for s in slides[1:]]
+        hits, precision, recall = score(found, other_truth)
+        slide_rows.append((f"{short_seconds:g} s, seed {seed}", len(other_truth), len(found), hits,
+                           precision, recall, summary))
+    log("done")
+
+    print_time_table(args.minutes, ours, peertube, floor, breakdown)
+    print_size_table(info.duration, ours, peertube, scores)
+    print_slide_table(slide_rows)
+    print(f"(VMAF: bicubic upscale to {SIZE[0]}x{SIZE[1]}, fps={FPS}, libvmaf n_threads=2 "
+          f"n_subsample={args.vmaf_subsample}; total bench time {time.perf_counter() - STARTED:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
