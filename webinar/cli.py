@@ -1,4 +1,4 @@
-"""Operator commands: flask create-admin, import-roster, reset-password, worker, serve."""
+"""Operator commands: flask create-admin, import-roster, reset-password, worker, serve, jobs, expire-uploads."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from webinar.extensions import db
 from webinar.models import Job, JobStatus, Role, User
+from webinar.models.uploads import expire_uploads
 from webinar.roster.accounts import job_payload, new_password
 from webinar.roster.csvfile import RosterFileError, parse
 from webinar.roster.export import read_credentials
@@ -107,7 +108,14 @@ def jobs() -> None:
         click.echo(f"{job.id}\t{job.kind}\t{job.status.value}\t{job.progress:.0%}\t{job.attempts}\t{job.error or ''}")
 
 
+@click.command("expire-uploads")
+@with_appcontext
+def expire_uploads_command() -> None:
+    """Remove abandoned uploads and their staged files (cron this on each web host when scaled out)."""
+    click.echo(f"removed {expire_uploads()} abandoned uploads")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (create_admin, reset_password, import_roster, worker, serve, jobs):
+    for command in (create_admin, reset_password, import_roster, worker, serve, jobs, expire_uploads_command):
         app.cli.add_command(command)

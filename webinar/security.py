@@ -1,31 +1,46 @@
 """Security headers on every response."""
 from __future__ import annotations
 
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
 from flask import Flask, Response
 
-CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob:",
-    "connect-src 'self' ws: wss:",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+
+def media_origins(config: Mapping[str, Any]) -> str:
+    """Where presigned media may come from besides us: the S3 endpoint, when media lives there."""
+    if config.get("STORAGE_BACKEND") != "s3":
+        return ""
+    parts = urlsplit(config.get("S3_PUBLIC_URL") or config.get("S3_ENDPOINT_URL") or "https://s3.amazonaws.com")
+    return f" {parts.scheme}://{parts.netloc}" if parts.netloc else " https://*.amazonaws.com"
 
 
-def add_headers(response: Response) -> Response:
-    """CSP, no sniffing, no framing, no referrer leaks."""
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
+def policy(config: Mapping[str, Any]) -> str:
+    """The Content-Security-Policy: our own scripts and styles only, media from us or our storage."""
+    extra = media_origins(config)
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"img-src 'self' data: blob:{extra}",
+        f"media-src 'self' blob:{extra}",
+        f"connect-src 'self' ws: wss:{extra}",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
 
 
 def init_app(app: Flask) -> None:
     """Register the headers hook."""
-    app.after_request(add_headers)
+    csp = policy(app.config)
+
+    @app.after_request
+    def add_headers(response: Response) -> Response:
+        """CSP, no sniffing, no framing, no referrer leaks."""
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

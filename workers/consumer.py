@@ -8,17 +8,20 @@ from flask import Flask
 from huey.consumer import Consumer
 from werkzeug.serving import run_simple
 
+from webinar.models.uploads import expire_uploads
 from workers import lease
 
 log = logging.getLogger(__name__)
 
 
 class Reaper(threading.Thread):
-    """Periodically requeues jobs whose worker died (lease expired)."""
+    """Periodically requeues jobs whose worker died (lease expired); beside a web server it also
+    removes abandoned uploads, whose staged files live on that server's disk."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, *, tidy_uploads: bool = False) -> None:
         super().__init__(daemon=True, name="job-reaper")
         self.app = app
+        self.tidy_uploads = tidy_uploads
         self.stopped = threading.Event()
 
     def run(self) -> None:
@@ -29,6 +32,8 @@ class Reaper(threading.Thread):
                     for job_id in lease.reap():
                         log.warning("job %s lost its worker; requeued", job_id)
                         self.app.extensions["aralyk.run_job_task"](job_id)
+                    if self.tidy_uploads and (removed := expire_uploads()):
+                        log.info("removed %s abandoned uploads", removed)
                 except Exception:
                     log.exception("reaper pass failed; will retry")
 
@@ -52,7 +57,7 @@ def run_consumer(app: Flask, threads: int) -> None:
 
 def serve_with_worker(app: Flask, host: str, port: int) -> None:
     """The embedded default: web server, job consumer threads and reaper in one process."""
-    Reaper(app).start()
+    Reaper(app, tidy_uploads=True).start()
     consumer = InProcessConsumer(app.extensions["aralyk.huey"], **_consumer_options(app.config["WORKER_THREADS"]))
     consumer.start()
     try:

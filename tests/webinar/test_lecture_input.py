@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import base64
+
 import re
 from pathlib import Path
 
 import pytest
 import requests
+from markupsafe import escape
 
 from media.ffmpeg import ffmpeg_binary
 from tests.media import clips
@@ -70,6 +72,8 @@ def test_unusable_recording_fails_with_a_reason(world: World, tmp_path: Path, ki
     ru = get(world, "teacher", f"/lectures/{lecture_id}/status.json", headers={"Accept-Language": "ru"}).json()
     assert re.search("[а-я]{4}", ru["message"]) and ru["message"] != status["message"]
     assert get(world, "student", f"/lectures/{lecture_id}").status_code == 404
+    page = get(world, "teacher", f"/lectures/{lecture_id}")
+    assert page.status_code == 200 and str(escape(status["message"])) in page.text and "Upload another file" in page.text
 
 
 def test_student_cannot_upload(world: World) -> None:

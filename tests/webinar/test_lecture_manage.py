@@ -142,3 +142,20 @@ def test_data_saver_choice_is_remembered(world: World, lecture_id: int) -> None:
     assert '"data_saver": false' in get(world, "student", f"/lectures/{lecture_id}").text
     post(world, "student", "/me/data-saver", json={"on": True})
     assert '"data_saver": true' in get(world, "student", f"/lectures/{lecture_id}").text
+
+
+def test_upload_page_offers_three_steps(world: World, lecture_id: int) -> None:
+    page = get(world, "teacher", f"/courses/{world.course_id}/lectures/new")
+    assert page.status_code == 200 and "vendor/tus.min.js" in page.text
+    assert all(step in page.text for step in ("1. Choose", "2. Title", "3. Upload"))
+    replace = get(world, "teacher", f"/courses/{world.course_id}/lectures/new?replace={lecture_id}")
+    assert replace.status_code == 200 and f'data-lecture="{lecture_id}"' in replace.text
+    assert get(world, "student", f"/courses/{world.course_id}/lectures/new").status_code == 403
+    assert get(world, "other", f"/courses/{world.course_id}/lectures/new").status_code == 403
+
+
+def test_teacher_sees_processing_state(world: World, lecture_id: int) -> None:
+    state = get(world, "teacher", f"/lectures/{lecture_id}/status.json").json()
+    assert state["status"] == "ready" and state["progress"] == 1.0 and not state["failed"]
+    page = get(world, "teacher", f"/lectures/{lecture_id}")
+    assert "Replace the recording" in page.text and "Attach captions" in page.text

@@ -59,7 +59,7 @@ def show(lecture_id: int):
     lecture, manages = viewable_lecture(lecture_id)
     context = dict(lecture=lecture, manages=manages, downloads=downloads(lecture))
     if lecture.is_playable:
-        context["config"] = player_config(lecture)
+        context["player"] = player_config(lecture)
     if manages:
         context.update(status=status_payload(lecture), title_form=TitleForm(title=lecture.title),
                        caption_form=CaptionForm(), confirm=ConfirmForm())

@@ -4,7 +4,7 @@ if (panel) {
   const bar = document.getElementById("status-bar");
   const text = document.getElementById("status-text");
   const eta = document.getElementById("status-eta");
-  const fill = (template, n) => template.replace("%(n)s", n);
+  const fill = (template, n) => template.replace("{n}", n);
   let lastStatus = null;
   async function poll() {
     let state;

@@ -3,7 +3,7 @@
 const form = document.getElementById("upload-form");
 const words = document.getElementById("upload-words").dataset;
 const $ = (id) => document.getElementById(id);
-const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
+const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
 // Keep retrying through bad links: quickly at first, then every minute for a long while.
 const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 20000, 30000].concat(Array(120).fill(60000));
 
