@@ -51,6 +51,14 @@ class Defaults:
     UPLOAD_STAGING_DIR: str | None = None  # None: <instance>/uploads; must be local to the web process
     UPLOAD_RATE_LIMIT = "30 per hour"  # upload creations per user
 
+    # Text is compressed (at 64 kbps every KB costs 1/8 s); media files are already compressed.
+    COMPRESS_MIMETYPES = [
+        "text/html", "text/css", "text/javascript", "application/javascript", "application/json",
+        "application/vnd.apple.mpegurl", "text/vtt", "text/csv", "image/svg+xml",
+    ]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIN_SIZE = 512
+
     # Recorded lectures
     LECTURE_MAX_BYTES = 4 * 1024**3
     LECTURE_MAX_SECONDS = 4 * 3600
