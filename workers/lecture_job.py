@@ -66,7 +66,7 @@ def rebuild_bundle(ctx: JobContext) -> dict[str, Any]:
                 storage().get(f"{prefix}/{name}", fileobj)
         old = manifest.get("bundle", {}).get("path")
         run.offline_bundle()
-        run._store_and_publish(LectureStatus.READY)
+        run.publish(LectureStatus.READY)
     if old:
         storage().delete(f"{prefix}/{old}")
     return {"bundle": run.manifest["bundle"]}
@@ -114,7 +114,7 @@ class LectureRun:
             self.manifest["slides"] = slides.write_stills(found, self.out)
             # JPEG copies for the offline bundle (old browsers), kept so captions can rebuild it.
             self.manifest["bundle_slides"] = slides.write_stills(found, self.out / "bundle", fmt="jpeg")
-        self._store_and_publish(LectureStatus.AUDIO_READY if info.video else LectureStatus.READY)
+        self.publish(LectureStatus.AUDIO_READY if info.video else LectureStatus.READY)
 
     def video_tiers(self, info: SourceInfo) -> None:
         """Every video tier from one decode, then the small offline MP4; publish them."""
@@ -128,7 +128,7 @@ class LectureRun:
         offline = transcode.offline_mp4(self.out, self.out / "offline.mp4", binary=self.binary)
         self.manifest["video"] = [output_entry(o) for o in outputs]
         self.manifest["offline_mp4"] = output_entry(offline)
-        self._store_and_publish(LectureStatus.READY)
+        self.publish(LectureStatus.READY)
 
     def offline_bundle(self) -> None:
         """The audio + slides zip for a USB stick, with the captions attached so far."""
@@ -144,13 +144,13 @@ class LectureRun:
 
     def finish(self) -> None:
         """Publish the final manifest and remove earlier runs' files."""
-        self._store_and_publish(LectureStatus.READY, final=True)
+        self.publish(LectureStatus.READY, final=True)
         keep = {self.prefix, f"lectures/{self.lecture_id}/source", f"lectures/{self.lecture_id}/captions"}
         for key in list(storage().list(f"lectures/{self.lecture_id}/")):
             if "/".join(key.split("/")[:3]) not in keep:
                 storage().delete(key)
 
-    def _store_and_publish(self, status: LectureStatus, *, final: bool = False) -> None:
+    def publish(self, status: LectureStatus, *, final: bool = False) -> None:
         """Upload new files, then point the lecture at them in one transaction with a lease check."""
         put_tree(storage(), self.out, self.prefix)
         values: dict[str, Any] = dict(
