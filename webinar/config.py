@@ -65,6 +65,7 @@ class Defaults:
     UPLOAD_CHUNK_BYTES = 1024 * 1024  # a PATCH per MiB: little lost on a drop, little overhead at 600 ms RTT
     FFMPEG_BINARY: str | None = None  # None: ffmpeg on PATH, else the one imageio-ffmpeg bundles
     FFMPEG_TIMEOUT_SECONDS = 6 * 3600
-    KEEP_OLD_SOURCES = False  # the current source is always kept, so lectures can be re-processed
+    KEEP_SOURCES = True  # keep each lecture's current recording, to re-process it when the ladder improves
+    KEEP_OLD_SOURCES = False  # a replaced recording is deleted
     CAPTION_MAX_BYTES = 1024 * 1024
     PROGRESS_REPORT_SECONDS = 15

@@ -145,7 +145,9 @@ class LectureRun:
     def finish(self) -> None:
         """Publish the final manifest and remove earlier runs' files."""
         self.publish(LectureStatus.READY, final=True)
-        keep = {self.prefix, f"lectures/{self.lecture_id}/source", f"lectures/{self.lecture_id}/captions"}
+        keep = {self.prefix, f"lectures/{self.lecture_id}/captions"}
+        if current_app.config["KEEP_SOURCES"]:
+            keep.add(f"lectures/{self.lecture_id}/source")  # to re-process when the ladder improves
         for key in list(storage().list(f"lectures/{self.lecture_id}/")):
             if "/".join(key.split("/")[:3]) not in keep:
                 storage().delete(key)

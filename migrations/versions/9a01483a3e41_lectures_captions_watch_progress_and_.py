@@ -51,6 +51,7 @@ def upgrade():
     sa.Column('source_key', sa.String(length=300), nullable=True),
     sa.Column('source_filename', sa.String(length=255), nullable=False),
     sa.Column('source_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('source_sha256', sa.String(length=64), nullable=True),
     sa.Column('job_id', sa.Integer(), nullable=True),
     sa.Column('media_prefix', sa.String(length=300), nullable=True),
     sa.Column('manifest', sa.JSON(), nullable=True),
@@ -65,6 +66,7 @@ def upgrade():
     )
     with op.batch_alter_table('lecture', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lecture_course_id'), ['course_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lecture_source_sha256'), ['source_sha256'], unique=False)
 
     op.create_table('caption',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -100,6 +102,7 @@ def downgrade():
     op.drop_table('watch_progress')
     op.drop_table('caption')
     with op.batch_alter_table('lecture', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lecture_source_sha256'))
         batch_op.drop_index(batch_op.f('ix_lecture_course_id'))
 
     op.drop_table('lecture')

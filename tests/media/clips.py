@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import struct
 import threading
+import uuid
 from pathlib import Path
 from typing import Callable
 
@@ -109,6 +110,11 @@ def mp3_with_cover(binary: str, source: Path, out: Path) -> Path:
 def remux(binary: str, source: Path, out: Path) -> Path:
     """source copied into the container implied by out's suffix."""
     return encode(binary, out, "-i", str(source), "-c", "copy")
+
+
+def another_copy(binary: str, source: Path, out: Path) -> Path:
+    """The same recording as a different file (new metadata), as a teacher's second export would be."""
+    return encode(binary, out, "-i", str(source), "-c", "copy", "-metadata", f"comment={uuid.uuid4()}")
 
 
 def truncated(source: Path, out: Path, keep: float = 0.5) -> Path:

@@ -124,3 +124,19 @@ def test_reasons_show_numbers_as_people_read_them(world: World, code: str, param
     from webinar.lectures.messages import describe
     with world.app.test_request_context(headers={"Accept-Language": "en"}):
         assert expected in describe(code, params)
+
+
+def test_zero_byte_recording_is_refused_before_anything_is_created(world: World) -> None:
+    response = create(world, "teacher", 0, filename="empty.mp4", title="Пусто")
+    assert response.status_code == 400 and "empty" in response.text
+
+
+def test_the_same_file_twice_is_refused_and_names_the_lecture_that_has_it(world: World, clip: Path) -> None:
+    from tusclient.exceptions import TusCommunicationError
+    first = lecture_of(world.upload(clip, title="Оригинал"))
+    with pytest.raises(TusCommunicationError) as refused:
+        world.upload(clip, title="Копия")
+    assert refused.value.status_code == 409 and "Оригинал" in str(refused.value.response_content, "utf-8")
+    assert world.lecture(first).status == LectureStatus.READY
+    replaced = world.upload(clip, lecture=str(first))  # the same file may re-process its own lecture
+    assert world.lecture(lecture_of(replaced)).revision == 2

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from media.ffmpeg import ffmpeg_binary
+from tests.media import clips
 from tests.webinar.lecture_world import World, get
 from webinar.models import LectureStatus
 from webinar.storage import storage
@@ -19,9 +21,10 @@ TITLES = itertools.count(1)
 
 
 @pytest.fixture
-def lecture_id(world: World, clip: Path) -> int:
+def lecture_id(world: World, clip: Path, tmp_path: Path) -> int:
     title = f"Механика {next(TITLES)}"
-    return int(re.fullmatch(r"/lectures/(\d+)", world.upload(clip, title=title)).group(1))
+    recording = clips.another_copy(ffmpeg_binary(), clip, tmp_path / "recording.mp4")
+    return int(re.fullmatch(r"/lectures/(\d+)", world.upload(recording, title=title)).group(1))
 
 
 def post(world: World, who: str, path: str, **kwargs):
@@ -54,9 +57,10 @@ def test_students_cannot_manage(world: World, lecture_id: int) -> None:
     assert world.lecture(lecture_id).title.startswith("Механика")
 
 
-def test_reorder(world: World, clip: Path) -> None:
-    first = int(world.upload(clip, title="Биринчи").rsplit("/", 1)[1])
-    second = int(world.upload(clip, title="Экинчи").rsplit("/", 1)[1])
+def test_reorder(world: World, clip: Path, tmp_path: Path) -> None:
+    copies = [clips.another_copy(ffmpeg_binary(), clip, tmp_path / f"{n}.mp4") for n in (1, 2)]
+    first = int(world.upload(copies[0], title="Биринчи").rsplit("/", 1)[1])
+    second = int(world.upload(copies[1], title="Экинчи").rsplit("/", 1)[1])
     page = course_page(world, "student")
     assert page.index("Биринчи") < page.index("Экинчи")
     post(world, "teacher", f"/lectures/{second}/move", data={"direction": "up"})
@@ -76,8 +80,6 @@ def test_delete_asks_first_then_removes_every_file(world: World, lecture_id: int
 
 
 def test_replacing_the_recording_reprocesses_and_drops_the_old_files(world: World, lecture_id: int, tmp_path: Path) -> None:
-    from media.ffmpeg import ffmpeg_binary
-    from tests.media import clips
     before = world.lecture(lecture_id)
     audio = clips.audio_file(ffmpeg_binary(), tmp_path / "voice.mp3")
     world.upload(audio, lecture=str(lecture_id))

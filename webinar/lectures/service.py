@@ -1,6 +1,7 @@
 """A lecture's life: created from an upload, replaced, reordered, deleted."""
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
@@ -44,7 +45,24 @@ def create_lecture(course: Course, title: str, creator: User) -> Lecture:
     return lecture
 
 
-def attach_source(lecture: Lecture, staged: Path, filename: str, creator: User) -> tuple[Job, str | None]:
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fileobj:
+        while chunk := fileobj.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def same_recording(course: Course, sha256: str) -> Lecture | None:
+    """A lecture of the course whose recording is this very file."""
+    return db.session.scalar(
+        select(Lecture).where(Lecture.course_id == course.id, Lecture.source_sha256 == sha256).limit(1)
+    )
+
+
+def attach_source(lecture: Lecture, staged: Path, filename: str, creator: User,
+                  sha256: str | None = None) -> tuple[Job, str | None]:
     """Store a new recording and add its processing job (uncommitted: the caller commits, then
     dispatches the job). Returns the job and the replaced source's key, to delete after the commit."""
     old_key = lecture.source_key
@@ -56,6 +74,7 @@ def attach_source(lecture: Lecture, staged: Path, filename: str, creator: User) 
         storage().put(key, fileobj)
     lecture.source_key, lecture.source_filename = key, filename[:255]
     lecture.source_bytes = staged.stat().st_size
+    lecture.source_sha256 = sha256 or file_sha256(staged)
     lecture.status, lecture.error_code, lecture.error_params = LectureStatus.PROCESSING, None, None
     job = new_job(PROCESS_KIND, {"lecture_id": lecture.id, "revision": lecture.revision}, creator.id)
     lecture.job_id = job.id

@@ -7,7 +7,7 @@ from flask import after_this_request, current_app, url_for
 from flask_babel import gettext as _
 
 from webinar.extensions import db
-from webinar.lectures.service import attach_source, can_manage, create_lecture
+from webinar.lectures.service import attach_source, can_manage, create_lecture, file_sha256, same_recording
 from webinar.models import Course, Lecture, Role, User
 from webinar.models.uploads import Upload
 from webinar.storage import storage
@@ -59,10 +59,13 @@ def finish(upload: Upload, staged: Path) -> str:
     """Store the recording, create or update the lecture, and queue its processing."""
     user = db.session.get(User, upload.user_id)
     course, lecture = _target(user, upload.meta)
+    sha256 = file_sha256(staged)
     if lecture is None:
+        if twin := same_recording(course, sha256):
+            raise UploadRefused(409, _("This recording is already in the course as “%(title)s”.", title=twin.title))
         title = (upload.meta.get("title") or "").strip() or Path(upload.filename).stem or _("Lecture")
         lecture = create_lecture(course, title, user)
-    job, replaced = attach_source(lecture, staged, upload.filename, user)
+    job, replaced = attach_source(lecture, staged, upload.filename, user, sha256)
 
     @after_this_request
     def start_processing(response):

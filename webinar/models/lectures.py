@@ -42,6 +42,7 @@ class Lecture(db.Model):
     source_key: Mapped[str | None] = mapped_column(String(300))
     source_filename: Mapped[str] = mapped_column(String(255), default="")
     source_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    source_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))
     # What students play: a storage prefix written once by one job and a manifest describing it.
     media_prefix: Mapped[str | None] = mapped_column(String(300))
