@@ -23,7 +23,8 @@ VENDOR := webinar/static/vendor
 $(VENDOR)/installed: package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p $(VENDOR)
-	cp node_modules/hls.js/dist/hls.light.min.js node_modules/tus-js-client/dist/tus.min.js $(VENDOR)/
+	cp node_modules/hls.js/dist/hls.light.min.js node_modules/tus-js-client/dist/tus.min.js \
+	   node_modules/socket.io-client/dist/socket.io.min.js $(VENDOR)/
 	touch $@
 
 vendor: $(VENDOR)/installed

@@ -50,7 +50,6 @@ from media.slides import ANALYSIS_FPS, Slide, SlideDetector, write_stills  # noq
 from tests.media import lecture_clip  # noqa: E402
 from tests.media.lecture_clip import irregular_times, make_lecture  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(__file__).resolve().parent / ".cache"
 SIZE, FPS = (1280, 720), 30
 MAIN_SEED = 0

@@ -3,9 +3,9 @@
 The real app (SQLite, werkzeug's threaded server) runs in its own process, started as
 `python bench/tus_upload.py --serve WORKDIR`, with a bench upload purpose whose finish records the
 size it got and deletes the file. A teacher signs in through the login form and uploads a file of
-random-ish bytes with tuspy. Each case gets a fresh server, so its VmHWM (peak RSS, from
-/proc/<pid>/status) is read just before the upload (after sign-in) and again after it; the growth is
-what the upload cost. The client's peak is reset through /proc/self/clear_refs before each case.
+random-ish bytes with tuspy. Each case runs in a fresh client process (`--case`) with a fresh server,
+so the VmHWM (peak RSS, from /proc/<pid>/status) of each, read just before the upload (after start-up
+and sign-in) and again after it, shows what that upload cost.
 """
 from __future__ import annotations
 
@@ -104,15 +104,6 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def reset_own_peak() -> bool:
-    """Reset this process's VmHWM to its current RSS (Linux >= 4.0); False when not allowed."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
 def make_data(path: Path, size: int) -> None:
     """size bytes of random-ish data: one random MiB written over and over."""
     block = os.urandom(MiB)
@@ -167,7 +158,6 @@ def upload_case(data: Path, size: int, chunk: int, workdir: Path) -> dict[str, A
         pid = server.proc.pid
         server_base, server_rss = status_kib(pid, "VmHWM"), status_kib(pid, "VmRSS")
         server_cpu = cpu_seconds(pid)
-        reset = reset_own_peak()
         client_base = status_kib("self", "VmHWM")
         client = TusClient(f"{server.base}/uploads/", headers={"Cookie": cookie, "Accept-Language": "en"})
         with data.open("rb") as stream:
@@ -183,7 +173,7 @@ def upload_case(data: Path, size: int, chunk: int, workdir: Path) -> dict[str, A
             "size": size, "chunk": chunk, "patches": -(-size // chunk), "seconds": seconds,
             "server_base": server_base, "server_rss": server_rss, "server_peak": status_kib(pid, "VmHWM"),
             "server_cpu": cpu_seconds(pid) - server_cpu,
-            "client_base": client_base, "client_peak": status_kib("self", "VmHWM"), "client_reset": reset,
+            "client_base": client_base, "client_peak": status_kib("self", "VmHWM"),
         }
     finally:
         server.stop()
@@ -212,13 +202,25 @@ def human(size: int) -> str:
     return f"{size // GiB} GiB" if size >= GiB and size % GiB == 0 else f"{size // MiB} MiB"
 
 
+def run_case(data: Path, size: int, chunk: int, workdir: Path) -> dict[str, Any]:
+    """One case in a fresh client process (so its peak memory is this upload's alone)."""
+    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--case", str(data), str(size), str(chunk),
+                          str(workdir)], stdout=subprocess.PIPE, check=True, cwd=Path(__file__).resolve().parents[1])
+    return json.loads(out.stdout)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--serve", metavar="WORKDIR", help=argparse.SUPPRESS)
+    parser.add_argument("--case", nargs=4, metavar=("DATA", "SIZE", "CHUNK", "WORKDIR"), help=argparse.SUPPRESS)
     parser.add_argument("--mib", type=int, default=None, help="upload this many MiB in every case instead")
     args = parser.parse_args()
     if args.serve:
         serve(Path(args.serve))
+        return
+    if args.case:
+        data, size, chunk, workdir = args.case
+        print(json.dumps(upload_case(Path(data), int(size), int(chunk), Path(workdir))))
         return
     cases = [(args.mib * MiB if args.mib else size, chunk) for size, chunk in CASES]
     results = []
@@ -228,19 +230,19 @@ def main() -> None:
         make_data(data, max(s for s, _ in cases))
         for i, (size, chunk) in enumerate(cases):
             print(f"uploading {human(size)} in {human(chunk)} chunks", file=sys.stderr, flush=True)
-            results.append(upload_case(data, size, chunk, Path(tmp) / f"case{i}"))
-    print("tus upload over loopback: tuspy → werkzeug threaded server (own process), SQLite, no Upload-Checksum")
+            results.append(run_case(data, size, chunk, Path(tmp) / f"case{i}"))
+    print("tus upload over loopback: tuspy (requests) → werkzeug threaded server in its own process, SQLite, "
+          "no Upload-Checksum")
     print(f"{'file':<8}{'chunk':>7}{'PATCHes':>9}{'seconds':>9}{'MB/s':>8}{'srv CPU s':>11}"
-          f"{'srv RSS MiB':>13}{'srv peak Δ':>12}{'client peak Δ':>15}")
+          f"{'srv before':>12}{'srv peak':>10}{'srv Δ':>8}{'cli before':>12}{'cli peak':>10}{'cli Δ':>8}")
     for r in results:
+        mib = {k: r[k] / 1024 for k in ("server_base", "server_peak", "client_base", "client_peak")}
         print(f"{human(r['size']):<8}{human(r['chunk']):>7}{r['patches']:>9}{r['seconds']:>9.1f}"
-              f"{r['size'] / 1e6 / r['seconds']:>8.1f}{r['server_cpu']:>11.1f}{r['server_base'] / 1024:>13.1f}"
-              f"{(r['server_peak'] - r['server_base']) / 1024:>11.1f}M"
-              f"{(r['client_peak'] - r['client_base']) / 1024:>14.1f}M")
-    print("srv RSS = the server's VmHWM after start-up and sign-in; Δ = VmHWM growth during the upload "
-          "(MiB); MB/s = 10^6 B/s")
-    if not all(r["client_reset"] for r in results):
-        print("(client peak could not be reset between cases: its Δ is relative to the previous peak)")
+              f"{r['size'] / 1e6 / r['seconds']:>8.1f}{r['server_cpu']:>11.1f}"
+              f"{mib['server_base']:>12.1f}{mib['server_peak']:>10.1f}{mib['server_peak'] - mib['server_base']:>8.1f}"
+              f"{mib['client_base']:>12.1f}{mib['client_peak']:>10.1f}{mib['client_peak'] - mib['client_base']:>8.1f}")
+    print("memory in MiB: VmHWM (peak RSS) of the server / the client process just before the upload (after "
+          "start-up and sign-in) and after it; MB/s = 10^6 B/s")
 
 
 if __name__ == "__main__":

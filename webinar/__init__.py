@@ -5,7 +5,8 @@ from typing import Any
 
 from flask import Flask
 
-from webinar import access, admin, auth, cli, courses, errors, files, i18n, lectures, security, storage, uploads
+from webinar import (access, admin, auth, cli, courses, errors, files, i18n, lectures, realtime, security,
+                     storage, uploads)
 from webinar.config import Defaults
 from webinar.extensions import compress, csrf, db, limiter, login_manager, migrate
 from webinar.setup import configure
@@ -29,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     storage.init_app(app)
     workers.init_app(app)
+    realtime.init_app(app)
     cli.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)

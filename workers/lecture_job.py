@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from webinar.extensions import db
 from webinar.lectures.packaging import bundle_labels, put_tree, stage_captions
 from webinar.models import Job, JobStatus, Lecture, LectureStatus
 from webinar.models.base import utcnow
+from webinar.realtime import push_progress
 from webinar.storage import storage
 from workers.context import JobContext, JobRejected
 from workers.lease import LeaseLost
@@ -85,10 +87,20 @@ class LectureRun:
         self.timeout = current_app.config["FFMPEG_TIMEOUT_SECONDS"]
         self.manifest: dict[str, Any] = {}
         self.duration: float | None = None
+        self.status = LectureStatus.PROCESSING
+        self.started = time.monotonic()
+
+    def report(self, fraction: float, stage: str) -> None:
+        """Record progress on the job (renewing its lease) and push it to the teachers watching."""
+        self.ctx.progress(fraction, stage)
+        elapsed = time.monotonic() - self.started
+        eta = round(elapsed * (1 - fraction) / fraction) if fraction > 0.02 else None
+        push_progress(self.lecture_id, {"status": self.status.value, "progress": round(fraction, 3),
+                                        "eta_seconds": eta, "queue_position": 0, "failed": False})
 
     def fetch_and_probe(self, source_key: str) -> SourceInfo:
         """Copy the source into the work directory and check it is a usable recording."""
-        self.ctx.progress(0.0, "probing")
+        self.report(0.0, "probing")
         source = self.work / "source"
         with source.open("wb") as fileobj:
             storage().get(source_key, fileobj)
@@ -105,7 +117,7 @@ class LectureRun:
         detector = slides.SlideDetector() if info.video is not None else None
         outputs = transcode.transcode_audio(
             info, self.out, binary=self.binary, timeout=self.timeout,
-            on_progress=lambda f: self.ctx.progress(f * AUDIO_SHARE, "audio"),
+            on_progress=lambda f: self.report(f * AUDIO_SHARE, "audio"),
             on_frame=detector.feed if detector else None, frame_rate=slides.ANALYSIS_FPS,
         )
         self.manifest["audio"] = {o.name: output_entry(o) for o in outputs}
@@ -122,7 +134,7 @@ class LectureRun:
         outputs = transcode.transcode_video(
             info, rungs, self.out, binary=self.binary, timeout=self.timeout,
             audio_m4a=self.out / "audio.m4a",
-            on_progress=lambda f: self.ctx.progress(AUDIO_SHARE + f * (0.95 - AUDIO_SHARE), "video"),
+            on_progress=lambda f: self.report(AUDIO_SHARE + f * (0.95 - AUDIO_SHARE), "video"),
         )
         (self.out / "video.m3u8").write_text(transcode.master_playlist(outputs), encoding="utf-8")
         offline = transcode.offline_mp4(self.out, self.out / "offline.mp4", binary=self.binary)
@@ -132,7 +144,7 @@ class LectureRun:
 
     def offline_bundle(self) -> None:
         """The audio + slides zip for a USB stick, with the captions attached so far."""
-        self.ctx.progress(0.96, "bundle")
+        self.report(0.96, "bundle")
         name = f"offline-{uuid.uuid4().hex[:6]}.zip"  # a new name: published files never change
         size = bundle.build_offline_bundle(
             self.out / name, title=self._title(), audio=self.out / "audio.m4a",
@@ -162,6 +174,9 @@ class LectureRun:
         if final:
             values["published_at"] = utcnow()
         self._write_lecture(values)
+        self.status = status
+        if final:
+            self.report(1.0, "published")
 
     def _write_lecture(self, values: dict[str, Any]) -> None:
         """Update this revision of the lecture only while this worker still holds the job."""
@@ -182,6 +197,8 @@ class LectureRun:
     def _record_failure(self, code: str, params: dict[str, Any]) -> None:
         """Tell the teacher why the recording was refused."""
         self._write_lecture(dict(status=LectureStatus.FAILED, error_code=code, error_params=params))
+        push_progress(self.lecture_id, {"status": "failed", "progress": 0.0, "eta_seconds": None,
+                                        "queue_position": 0, "failed": True})
 
     def _title(self) -> str:
         lecture = db.session.get(Lecture, self.lecture_id)

@@ -12,6 +12,7 @@ from webinar.lectures.progress import progress_of, record_progress
 from webinar.lectures.service import can_manage, status_payload
 from webinar.lectures.versions import downloads, versions
 from webinar.models import Lecture
+from webinar.realtime import pushes
 
 
 def viewable_lecture(lecture_id: int) -> tuple[Lecture, bool]:
@@ -61,7 +62,7 @@ def show(lecture_id: int):
     if lecture.is_playable:
         context["player"] = player_config(lecture)
     if manages:
-        context.update(status=status_payload(lecture), title_form=TitleForm(title=lecture.title),
+        context.update(status=status_payload(lecture), pushes=pushes(), title_form=TitleForm(title=lecture.title),
                        caption_form=CaptionForm(), confirm=ConfirmForm())
     return render_template("lectures/show.html", **context)
 
