@@ -355,7 +355,7 @@ def print_time_table(minutes: float, ours: Ours, peertube: list[PeerTubeTier], f
     print(f"{'run':<48}{'wall s':>8}{'× decode':>10}{'CPU s':>8}")
     rows = [("plain decode (ffmpeg -i src -f null -)", floor),
             ("ours phase 1: audio tiers + slide detector", ours.phase1),
-            ("ours phase 2: 5 rungs, one decode, x264 medium", ours.phase2),
+            ("ours phase 2: 5 rungs, one decode, x264 ladder", ours.phase2),
             ("ours ladder (phase 1 + 2)", ours.ladder)]
     rows += [(f"  job extra: {len(ours.slides)} slide stills WebP + JPEG", ours.stills),
              ("  job extra: offline MP4 remux", ours.offline)]

@@ -119,7 +119,7 @@ def test_ladder(width: int, height: int, labels: list[str], top: tuple[int, int]
 
 def test_ladder_frame_rates() -> None:
     """Small tiers are capped at low frame rates; a slow source is never sped up."""
-    assert [r.fps for r in renditions_for(source(1280, 720))] == [12, 15, 25, 30, 30]
+    assert [r.fps for r in renditions_for(source(1280, 720))] == [12, 15, 24, 24, 24]
     assert {r.fps for r in renditions_for(source(1280, 720, 10))} == {10}
     assert renditions_for(SourceInfo(Path("a.mp3"), "mp3", 1, 1.0, None, None)) == []
 
