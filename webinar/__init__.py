@@ -5,10 +5,10 @@ from typing import Any
 
 from flask import Flask
 
-from webinar import (access, admin, auth, cli, courses, errors, files, i18n, lectures, realtime, security,
-                     storage, uploads)
+from webinar import (access, admin, auth, cli, compression, courses, errors, files, i18n, lectures, realtime,
+                     security, storage, uploads)
 from webinar.config import Defaults
-from webinar.extensions import compress, csrf, db, limiter, login_manager, migrate
+from webinar.extensions import csrf, db, limiter, login_manager, migrate
 from webinar.setup import configure
 import workers
 
@@ -23,7 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    compress.init_app(app)
+    compression.init_app(app)
     i18n.init_app(app)
     access.init_app(app)
     security.init_app(app)

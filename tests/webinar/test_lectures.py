@@ -115,3 +115,13 @@ def test_media_names_cannot_leave_the_lecture(world: World, lecture_id: int) -> 
         assert get(world, "student", f"/lectures/{lecture_id}/media/{name}").status_code == 404
     with requests.get(f"{world.base}/lectures/{lecture_id}/media/video.m3u8", allow_redirects=False) as anonymous:
         assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_text_is_compressed_and_media_is_not(world: World, lecture_id: int) -> None:
+    lecture = world.lecture(lecture_id)
+    opus = f"/lectures/{lecture_id}/media/{lecture.manifest['audio']['audio_opus']['path']}"
+    for path, compressed in (("/static/js/player.js", True), (f"/lectures/{lecture_id}", True),
+                             (opus, False)):
+        response = get(world, "student", path, headers={"Accept-Encoding": "br"})  # as browsers offer
+        assert response.status_code == 200
+        assert (response.headers.get("Content-Encoding") == "br") is compressed, path
