@@ -13,10 +13,9 @@ from typing import Iterator
 import pytest
 
 from media.ffmpeg import ffmpeg_binary
-from tests.conftest import PASSWORD, make_app
-from tests.helpers import serving
+from tests.conftest import PASSWORD
 from tests.media.lecture_clip import make_lecture
-from tests.webinar.lecture_world import World, lecture_config
+from tests.webinar.lecture_world import World, lecture_config, served_world
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -32,12 +31,8 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not instal
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("e2e")
     config = {**lecture_config(tmp, f"sqlite:///{tmp / 'aralyk.sqlite3'}"), "WTF_CSRF_ENABLED": True}
-    app = make_app(config)
-    with serving(app) as base:
-        world = World(app, base)
-        world.populate(sign_in=False)  # CSRF is on: people sign in through the page
+    with served_world(config, sign_in=False) as world:  # CSRF is on: people sign in through the page
         yield world
-        world.close()
 
 
 @pytest.fixture(scope="module")

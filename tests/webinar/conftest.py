@@ -7,10 +7,8 @@ from typing import Iterator
 import pytest
 
 from media.ffmpeg import ffmpeg_binary
-from tests.conftest import make_app
-from tests.helpers import serving
 from tests.media import clips
-from tests.webinar.lecture_world import CLIP_SECONDS, World, lecture_config
+from tests.webinar.lecture_world import CLIP_SECONDS, World, lecture_config, served_world
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +25,5 @@ def clip(media_dir: Path) -> Path:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """One served app for the module: lectures are costly to make, so read-only tests share them."""
     tmp = tmp_path_factory.mktemp("world")
-    app = make_app(lecture_config(tmp, f"sqlite:///{tmp / 'aralyk.sqlite3'}"))
-    with serving(app) as base:
-        world = World(app, base)
-        world.populate()
+    with served_world(lecture_config(tmp, f"sqlite:///{tmp / 'aralyk.sqlite3'}")) as world:
         yield world
-        world.close()

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import requests
 from flask import Flask
 from tusclient.client import TusClient
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_app
+from tests.helpers import serving
 from webinar.extensions import db
 from webinar.models import Assessment, Course, CourseGroup, CourseTeacher, Group, Lecture, Role, User
 
@@ -100,6 +102,19 @@ class World:
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@contextmanager
+def served_world(config: dict[str, Any], *, sign_in: bool = True) -> Iterator[World]:
+    """The app for config on a real HTTP server, populated with a course and its people."""
+    app = make_app(config)
+    with serving(app) as base:
+        world = World(app, base)
+        world.populate(sign_in=sign_in)
+        try:
+            yield world
+        finally:
+            world.close()
 
 
 def get(world: World, who: str, path: str, **kwargs) -> requests.Response:

@@ -11,10 +11,8 @@ import pytest
 import socketio
 
 from media.ffmpeg import ffmpeg_binary
-from tests.conftest import make_app
-from tests.helpers import serving
 from tests.media import clips
-from tests.webinar.lecture_world import World, lecture_config
+from tests.webinar.lecture_world import World, lecture_config, served_world
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +21,8 @@ def pushed(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator
     tmp = tmp_path_factory.mktemp("pushed")
     config = {**lecture_config(tmp, f"sqlite:///{tmp / 'aralyk.sqlite3'}"),
               "REDIS_URL": redis_url, "HUEY_NAME": f"push-{uuid.uuid4().hex[:8]}"}
-    app = make_app(config)
-    with serving(app) as base:
-        world = World(app, base)
-        world.populate()
+    with served_world(config) as world:
         yield world
-        world.close()
 
 
 def listener(world: World, who: str) -> socketio.Client:

@@ -13,10 +13,8 @@ import pytest
 import requests
 
 from media.storage import S3Storage
-from tests.conftest import make_app
-from tests.helpers import serving
 from tests.services import postgres_schema
-from tests.webinar.lecture_world import CLIP_SECONDS, World, lecture_config
+from tests.webinar.lecture_world import CLIP_SECONDS, World, lecture_config, served_world
 from webinar.models import LectureStatus
 
 
@@ -29,12 +27,8 @@ def cloud(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, postgres
     with postgres_schema(postgres_base_url) as db_url:
         config = {**lecture_config(tmp, db_url), "STORAGE_BACKEND": "s3", "S3_BUCKET": bucket,
                   "S3_ENDPOINT_URL": moto_endpoint, "S3_ACCESS_KEY": "testing", "S3_SECRET_KEY": "testing"}
-        app = make_app(config)
-        with serving(app) as base:
-            world = World(app, base)
-            world.populate()
+        with served_world(config) as world:
             yield world
-            world.close()
 
 
 def test_media_comes_from_s3_through_presigned_redirects(cloud: World, clip: Path, moto_endpoint: str) -> None:
