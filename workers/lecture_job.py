@@ -20,6 +20,7 @@ from media import bundle, slides, transcode
 from media.ffmpeg import ffmpeg_binary
 from media.ladder import renditions_for
 from media.probe import Limits, ProbeRejected, SourceInfo, probe
+from media.storage import NotFound
 from webinar.extensions import db
 from webinar.lectures.packaging import bundle_labels, put_tree, stage_captions
 from webinar.models import Job, JobStatus, Lecture, LectureStatus
@@ -42,12 +43,15 @@ def process_lecture(ctx: JobContext) -> dict[str, Any]:
     db.session.remove()
     with tempfile.TemporaryDirectory(prefix=f"lecture-{ctx.job_id}-") as work:
         run = LectureRun(ctx, Path(work), revision)
-        info = run.fetch_and_probe(source_key)
-        run.audio_and_slides(info)
-        if info.video is not None:
-            run.video_tiers(info)
-        run.offline_bundle()
-        run.finish()
+        try:
+            info = run.fetch_and_probe(source_key)
+            run.audio_and_slides(info)
+            if info.video is not None:
+                run.video_tiers(info)
+            run.offline_bundle()
+            run.finish()
+        except Superseded:
+            return {"skipped": "lecture deleted or replaced while processing"}
     return {"prefix": run.prefix, "outputs": sorted(run.manifest)}
 
 
@@ -72,6 +76,10 @@ def rebuild_bundle(ctx: JobContext) -> dict[str, Any]:
     if old:
         storage().delete(f"{prefix}/{old}")
     return {"bundle": run.manifest["bundle"]}
+
+
+class Superseded(Exception):
+    """The lecture was deleted, or got a new recording, while this run worked on the old one."""
 
 
 class LectureRun:
@@ -102,8 +110,11 @@ class LectureRun:
         """Copy the source into the work directory and check it is a usable recording."""
         self.report(0.0, "probing")
         source = self.work / "source"
-        with source.open("wb") as fileobj:
-            storage().get(source_key, fileobj)
+        try:
+            with source.open("wb") as fileobj:
+                storage().get(source_key, fileobj)
+        except NotFound:
+            raise Superseded(self.lecture_id) from None  # deleted before we started
         try:
             info = probe(source, media_limits())
         except ProbeRejected as exc:
@@ -188,11 +199,20 @@ class LectureRun:
         if not owned:
             db.session.rollback()
             raise LeaseLost(self.ctx.job_id)
-        db.session.execute(
+        current = db.session.execute(
             update(Lecture).where(Lecture.id == self.lecture_id, Lecture.revision == self.revision)
             .values(**values).execution_options(synchronize_session=False)
-        )
+        ).rowcount == 1
         db.session.commit()
+        if not current:
+            self._drop_unused_files()
+            raise Superseded(self.lecture_id)
+
+    def _drop_unused_files(self) -> None:
+        """Delete this run's files unless students still play them (until the newer run publishes)."""
+        lecture = db.session.get(Lecture, self.lecture_id)
+        if lecture is None or lecture.media_prefix != self.prefix:
+            storage().delete_prefix(f"{self.prefix}/")
 
     def _record_failure(self, code: str, params: dict[str, Any]) -> None:
         """Tell the teacher why the recording was refused."""
