@@ -78,7 +78,7 @@ def test_upload_in_the_page_then_listen_with_slides_then_watch(browser, site: Wo
     student.evaluate("document.getElementById('audio').play()")
     student.wait_for_function("document.getElementById('audio').currentTime > 1", timeout=30_000)
     assert student.evaluate("document.getElementById('audio').webkitAudioDecodedByteCount") > 0
-    assert student.get_attribute("#slide", "src").endswith("slides/0001.webp")
+    assert student.get_attribute("#slide", "src").endswith("slides/0001.webp") and student.is_visible("#slide")
     student.evaluate("document.getElementById('audio').currentTime = 12")
     student.wait_for_function("document.getElementById('slide').getAttribute('src').endsWith('0002.webp')")
 
@@ -87,4 +87,5 @@ def test_upload_in_the_page_then_listen_with_slides_then_watch(browser, site: Wo
     student.evaluate("document.querySelector('video').play()")
     student.wait_for_function("document.querySelector('video').currentTime > 13", timeout=30_000)
     assert student.evaluate("document.querySelector('video').videoHeight") == 144
+    assert student.is_visible("video") and not student.is_visible("#audio") and not student.is_visible("#slide")
     assert errors == []
