@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from sqlalchemy import select
 
 from media.ffmpeg import ffmpeg_binary
 from tests.conftest import PASSWORD
 from tests.media.lecture_clip import make_lecture
 from tests.webinar.lecture_world import World, lecture_config, served_world
+from webinar.extensions import db
+from webinar.models import Upload
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -89,3 +92,31 @@ def test_upload_in_the_page_then_listen_with_slides_then_watch(browser, site: Wo
     assert student.evaluate("document.querySelector('video').videoHeight") == 144
     assert student.is_visible("video") and not student.is_visible("#audio") and not student.is_visible("#slide")
     assert errors == []
+
+
+def test_an_upload_cut_by_closing_the_page_continues_where_it_stopped(browser, site: World, tmp_path: Path) -> None:
+    recording = tmp_path / "Прерванная лекция.mp4"
+    make_lecture(recording, duration=24, size=(640, 360), slide_times=[10.0], binary=ffmpeg_binary())
+    assert recording.stat().st_size > 2 * site.app.config["UPLOAD_CHUNK_BYTES"]
+    teacher = signed_in_page(browser, site, "teacher")
+    network = teacher.context.new_cdp_session(teacher)
+    network.send("Network.enable")
+    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 100,
+                                                      "downloadThroughput": 250_000, "uploadThroughput": 250_000})
+    teacher.goto(f"{site.base}/courses/{site.course_id}/lectures/new")
+    assert teacher.is_hidden("#upload-unfinished")
+    teacher.set_input_files("#upload-file", str(recording))
+    teacher.click("#upload-start")
+    teacher.wait_for_function("document.getElementById('upload-bar').value > 45", timeout=60_000)
+    teacher.reload()  # the browser is closed mid-upload; tus-js-client kept the upload's address
+
+    assert teacher.is_visible("#upload-unfinished")
+    assert recording.name in teacher.text_content("#upload-unfinished-list")
+    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0,
+                                                      "downloadThroughput": -1, "uploadThroughput": -1})
+    teacher.set_input_files("#upload-file", str(recording))
+    teacher.click("#upload-start")
+    teacher.wait_for_url(lambda url: "/lectures/new" not in url, timeout=120_000)
+    with site.app.app_context():
+        uploads = db.session.scalars(select(Upload).where(Upload.filename == recording.name)).all()
+        assert len(uploads) == 1 and uploads[0].finished_at is not None  # one upload, resumed, not restarted

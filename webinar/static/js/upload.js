@@ -95,6 +95,20 @@ form.addEventListener("submit", (event) => {
   start(file, $("upload-title") ? $("upload-title").value.trim() : "");
 });
 
+// After a browser restart: say which uploads can continue (tus-js-client kept their addresses).
+async function showUnfinished() {
+  const stored = await window.tus.defaultOptions.urlStorage.findAllUploads();
+  const mine = stored.filter((u) => u.metadata && u.metadata.purpose === "lecture"
+    && u.metadata.course === form.dataset.course && (u.metadata.lecture || "") === (form.dataset.lecture || ""));
+  for (const u of mine) {
+    const item = document.createElement("li");
+    item.textContent = `${u.metadata.title || u.metadata.filename} · ${u.metadata.filename} · ${size(u.size)}`;
+    $("upload-unfinished-list").append(item);
+  }
+  $("upload-unfinished").hidden = mine.length === 0;
+}
+showUnfinished();
+
 $("upload-file").addEventListener("change", () => {
   const file = $("upload-file").files[0];
   const title = $("upload-title");
