@@ -120,3 +120,27 @@ def test_an_upload_cut_by_closing_the_page_continues_where_it_stopped(browser, s
     with site.app.app_context():
         uploads = db.session.scalars(select(Upload).where(Upload.filename == recording.name)).all()
         assert len(uploads) == 1 and uploads[0].finished_at is not None  # one upload, resumed, not restarted
+
+
+def test_an_upload_waits_out_a_dropped_link_and_finishes(browser, site: World, tmp_path: Path) -> None:
+    recording = tmp_path / "Лекция в горах.mp4"
+    make_lecture(recording, duration=24, size=(640, 360), slide_times=[12.0], binary=ffmpeg_binary())
+    teacher = signed_in_page(browser, site, "teacher")
+    network = teacher.context.new_cdp_session(teacher)
+    network.send("Network.enable")
+    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 100,
+                                                      "downloadThroughput": 250_000, "uploadThroughput": 250_000})
+    teacher.goto(f"{site.base}/courses/{site.course_id}/lectures/new")
+    teacher.set_input_files("#upload-file", str(recording))
+    teacher.click("#upload-start")
+    teacher.wait_for_function("document.getElementById('upload-bar').value > 20", timeout=60_000)
+    slow_link = {"latency": 100, "downloadThroughput": 250_000, "uploadThroughput": 250_000}
+    network.send("Network.emulateNetworkConditions", {**slow_link, "offline": True})  # cuts the PATCH too
+    teacher.wait_for_function("document.getElementById('upload-text').textContent.includes('connection is lost')",
+                              timeout=30_000)
+    teacher.wait_for_timeout(3_000)
+    network.send("Network.emulateNetworkConditions", {**slow_link, "offline": False})  # it carries on by itself
+    teacher.wait_for_url(lambda url: "/lectures/new" not in url, timeout=120_000)
+    with site.app.app_context():
+        uploads = db.session.scalars(select(Upload).where(Upload.filename == recording.name)).all()
+        assert len(uploads) == 1 and uploads[0].finished_at is not None
