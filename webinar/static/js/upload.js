@@ -88,10 +88,6 @@ form.addEventListener("submit", (event) => {
   event.preventDefault();
   const file = $("upload-file").files[0];
   if (!file) return;
-  if (file.size > Number(form.dataset.maxBytes)) {
-    $("upload-progress").hidden = false;
-    return say(fill(words.failed, {}), true);
-  }
   start(file, $("upload-title") ? $("upload-title").value.trim() : "");
 });
 
