@@ -1,6 +1,8 @@
 """Interface language: the user's choice, then the session, then Accept-Language."""
 from __future__ import annotations
 
+from babel.units import format_unit
+
 from flask import Blueprint, Flask, current_app, flash, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
@@ -54,3 +56,9 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.register_blueprint(bp)
     app.jinja_env.globals.update(LANGUAGES=app.config["LANGUAGES"], get_locale=get_locale)
+
+
+def file_size(count: int) -> str:
+    """A byte count as "4 GB" or "300 MB" in the user's language (binary units, as file managers show)."""
+    unit, scale = ("digital-gigabyte", 2**30) if count >= 2**30 else ("digital-megabyte", 2**20)
+    return format_unit(count / scale, unit, length="short", format="#,##0.#", locale=get_locale())

@@ -113,7 +113,7 @@ def test_audio_only_upload_becomes_an_audio_lecture(world: World, tmp_path: Path
 
 
 @pytest.mark.parametrize("code, params, expected", [
-    ("too_large", {"size": 6_000_000_000, "max": 4_294_967_296}, "4,294 MB"),
+    ("too_large", {"size": 6_000_000_000, "max": 4_294_967_296}, "4 GB"),
     ("too_long", {"duration": 20000, "max": 14400}, "4 h"),
     ("frame_too_big", {"width": 8000, "height": 6000}, "8000×6000"),
     ("format", {"format": "unknown"}, "not a video or audio recording"),

@@ -8,6 +8,7 @@ from flask_login import current_user
 from webinar.access import roles
 from webinar.courses.queries import course_for
 from webinar.extensions import db
+from webinar.i18n import file_size
 from webinar.lectures import bp, captions
 from webinar.lectures.forms import CaptionForm, ConfirmForm, TitleForm
 from webinar.lectures.service import can_manage, delete_lecture, move, status_payload
@@ -34,7 +35,7 @@ def upload(course_id: int):
         lecture = managed_lecture(replace)
     return render_template("lectures/upload.html", course=course, lecture=lecture,
                            chunk_size=current_app.config["UPLOAD_CHUNK_BYTES"],
-                           max_bytes=current_app.config["LECTURE_MAX_BYTES"])
+                           max_size=file_size(current_app.config["LECTURE_MAX_BYTES"]))
 
 
 @bp.post("/lectures/<int:lecture_id>/title")

@@ -7,6 +7,8 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from webinar.i18n import file_size
+
 _REASONS = {
     "empty": _l("The file is empty (0 bytes). Check that the recording finished saving, then upload it again."),
     "too_large": _l("The file is larger than the limit of %(limit)s. Export the recording at a lower quality and upload it again."),
@@ -24,10 +26,10 @@ _UNKNOWN = _l("Processing failed. Try again later; if it keeps failing, send the
 
 
 def _shown(code: str, params: dict[str, Any]) -> dict[str, Any]:
-    """The probe's numbers as people read them: sizes in MB, lengths in hours, frames as WxH."""
+    """The probe's numbers as people read them: sizes in MB or GB, lengths in hours, frames as WxH."""
     shown = dict(params)
     if code == "too_large":
-        shown["limit"] = _("%(n)s MB", n=format_decimal(params["max"] // 1_000_000))
+        shown["limit"] = file_size(params["max"])
     elif code == "too_long":
         shown["limit"] = _("%(n)s h", n=format_decimal(round(params["max"] / 3600, 1)))
     elif code == "frame_too_big":

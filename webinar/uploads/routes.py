@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import uuid
 
-from babel.units import format_unit
 from flask import Response, abort, current_app, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from webinar.access import public, signed_in
 from webinar.extensions import db, limiter
+from webinar.i18n import file_size
 from webinar.models.base import utcnow
 from webinar.models.uploads import Upload, expiry
 from webinar.uploads import bp, purposes, transfer, tus
@@ -55,13 +54,7 @@ def _check_size(length: int, limit: int) -> None:
     if length == 0:
         raise UploadRefused(400, _("The file is empty (0 bytes). Choose another file."))
     if length > limit:
-        raise UploadRefused(413, _("The file is larger than the limit of %(limit)s.", limit=_size(limit)))
-
-
-def _size(count: int) -> str:
-    """A byte count as "4 GB" or "300 MB" in the user's language (binary units, as file managers show)."""
-    unit, scale = ("digital-gigabyte", 2**30) if count >= 2**30 else ("digital-megabyte", 2**20)
-    return format_unit(count / scale, unit, length="short", format="#,##0.#", locale=get_locale())
+        raise UploadRefused(413, _("The file is larger than the limit of %(limit)s.", limit=file_size(limit)))
 
 
 def _start(metadata: dict[str, str], length: int) -> Upload:
