@@ -46,6 +46,24 @@ def browser() -> Iterator:
         chromium.close()
 
 
+SLOW_LINK = {"offline": False, "latency": 100, "downloadThroughput": 250_000, "uploadThroughput": 250_000}
+
+
+def emulate(page, link: dict):
+    """Put the page on the given network link (CDP); returns the session to change it later."""
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    network.send("Network.emulateNetworkConditions", link)
+    return network
+
+
+def finished_once(site: World, filename: str) -> bool:
+    """Exactly one tus upload of the file exists, and it finished (resumed, never restarted)."""
+    with site.app.app_context():
+        uploads = db.session.scalars(select(Upload).where(Upload.filename == filename)).all()
+        return len(uploads) == 1 and uploads[0].finished_at is not None
+
+
 def signed_in_page(browser, site: World, username: str):
     """A fresh browser context signed in through the login form."""
     context = browser.new_context(locale="en-US", bypass_csp=True)  # bypass: Playwright's own probes eval
@@ -99,10 +117,7 @@ def test_an_upload_cut_by_closing_the_page_continues_where_it_stopped(browser, s
     make_lecture(recording, duration=24, size=(640, 360), slide_times=[10.0], binary=ffmpeg_binary())
     assert recording.stat().st_size > 2 * site.app.config["UPLOAD_CHUNK_BYTES"]
     teacher = signed_in_page(browser, site, "teacher")
-    network = teacher.context.new_cdp_session(teacher)
-    network.send("Network.enable")
-    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 100,
-                                                      "downloadThroughput": 250_000, "uploadThroughput": 250_000})
+    network = emulate(teacher, SLOW_LINK)
     teacher.goto(f"{site.base}/courses/{site.course_id}/lectures/new")
     assert teacher.is_hidden("#upload-unfinished")
     teacher.set_input_files("#upload-file", str(recording))
@@ -113,34 +128,26 @@ def test_an_upload_cut_by_closing_the_page_continues_where_it_stopped(browser, s
     assert teacher.is_visible("#upload-unfinished")
     assert recording.name in teacher.text_content("#upload-unfinished-list")
     network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0,
-                                                      "downloadThroughput": -1, "uploadThroughput": -1})
+                                                      "downloadThroughput": -1, "uploadThroughput": -1})  # no limit
     teacher.set_input_files("#upload-file", str(recording))
     teacher.click("#upload-start")
     teacher.wait_for_url(lambda url: "/lectures/new" not in url, timeout=120_000)
-    with site.app.app_context():
-        uploads = db.session.scalars(select(Upload).where(Upload.filename == recording.name)).all()
-        assert len(uploads) == 1 and uploads[0].finished_at is not None  # one upload, resumed, not restarted
+    assert finished_once(site, recording.name)  # one upload, resumed, not restarted
 
 
 def test_an_upload_waits_out_a_dropped_link_and_finishes(browser, site: World, tmp_path: Path) -> None:
     recording = tmp_path / "Лекция в горах.mp4"
     make_lecture(recording, duration=24, size=(640, 360), slide_times=[12.0], binary=ffmpeg_binary())
     teacher = signed_in_page(browser, site, "teacher")
-    network = teacher.context.new_cdp_session(teacher)
-    network.send("Network.enable")
-    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 100,
-                                                      "downloadThroughput": 250_000, "uploadThroughput": 250_000})
+    network = emulate(teacher, SLOW_LINK)
     teacher.goto(f"{site.base}/courses/{site.course_id}/lectures/new")
     teacher.set_input_files("#upload-file", str(recording))
     teacher.click("#upload-start")
     teacher.wait_for_function("document.getElementById('upload-bar').value > 20", timeout=60_000)
-    slow_link = {"latency": 100, "downloadThroughput": 250_000, "uploadThroughput": 250_000}
-    network.send("Network.emulateNetworkConditions", {**slow_link, "offline": True})  # cuts the PATCH too
+    network.send("Network.emulateNetworkConditions", {**SLOW_LINK, "offline": True})  # cuts the PATCH too
     teacher.wait_for_function("document.getElementById('upload-text').textContent.includes('connection is lost')",
                               timeout=30_000)
     teacher.wait_for_timeout(3_000)
-    network.send("Network.emulateNetworkConditions", {**slow_link, "offline": False})  # it carries on by itself
+    network.send("Network.emulateNetworkConditions", SLOW_LINK)  # the page carries on by itself
     teacher.wait_for_url(lambda url: "/lectures/new" not in url, timeout=120_000)
-    with site.app.app_context():
-        uploads = db.session.scalars(select(Upload).where(Upload.filename == recording.name)).all()
-        assert len(uploads) == 1 and uploads[0].finished_at is not None
+    assert finished_once(site, recording.name)

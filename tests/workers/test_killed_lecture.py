@@ -5,33 +5,16 @@ import signal
 from pathlib import Path
 
 import pytest
-from flask import Flask
 
 from media.ffmpeg import ffmpeg_binary
 from tests.media import clips
+from tests.workers.lecture_setup import queued_lecture
 from tests.workers.test_killed_consumer import _settings, _start_worker, _wait_for
 from webinar import create_app
 from webinar.extensions import db
-from webinar.lectures.service import attach_source, create_lecture
-from webinar.models import Assessment, Course, CourseTeacher, JobStatus, Lecture, LectureStatus, Role, User
+from webinar.models import JobStatus, Lecture, LectureStatus
 from webinar.storage import storage
 from workers import dispatch
-
-
-def _queue_lecture(app: Flask, clip: Path) -> tuple[int, int]:
-    """A course, its teacher and a lecture whose processing job is queued; (lecture id, job id)."""
-    with app.app_context():
-        db.create_all()
-        teacher = User(username="teacher", full_name="Teacher", role=Role.TEACHER, password_hash="x")
-        course = Course(academic_year="2026-2027", semester=1, title="Физика", assessment=Assessment.EXAM)
-        course.teacher_links.append(CourseTeacher(teacher=teacher, is_owner=True))
-        db.session.add(course)
-        db.session.flush()
-        lecture = create_lecture(course, "Лекция", teacher)
-        job, _ = attach_source(lecture, clip, clip.name, teacher)
-        db.session.commit()
-        dispatch(job.id)
-        return lecture.id, job.id
 
 
 @pytest.mark.parametrize(("db_url", "queue"), [("sqlite", "sqlite"), ("postgres", "redis")], indirect=["db_url"])
@@ -39,7 +22,11 @@ def test_killed_transcode_publishes_once(db_url: str, queue: str, tmp_path: Path
     clip = clips.lecture_mp4(ffmpeg_binary(), tmp_path / "lecture.mp4", d=40)
     settings = _settings(tmp_path, db_url, request.getfixturevalue("redis_url") if queue == "redis" else None)
     app = create_app({**settings, "JOB_LEASE_SECONDS": 3, "HUEY_IMMEDIATE": False})
-    lecture_id, job_id = _queue_lecture(app, clip)
+    with app.app_context():
+        db.create_all()
+    lecture_id, job_id = queued_lecture(app, clip)
+    with app.app_context():
+        dispatch(job_id)
     log = tmp_path / "worker.log"
 
     first = _start_worker(settings, log)

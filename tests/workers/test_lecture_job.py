@@ -8,26 +8,13 @@ from flask import Flask
 
 from media.ffmpeg import ffmpeg_binary
 from tests.media import clips
+from tests.workers.lecture_setup import queued_lecture
 from webinar.extensions import db
-from webinar.lectures.service import attach_source, create_lecture, delete_lecture
-from webinar.models import Assessment, Course, CourseTeacher, Job, JobStatus, Lecture, Role, User
+from webinar.lectures.service import delete_lecture
+from webinar.models import Job, JobStatus, Lecture
 from webinar.storage import storage
 from workers import dispatch
 from workers.lecture_job import LectureRun
-
-
-def queued_lecture(app: Flask, clip: Path) -> tuple[int, int]:
-    """A lecture with a committed, not yet dispatched processing job: (lecture id, job id)."""
-    with app.app_context():
-        teacher = User(username="teacher", full_name="Teacher", role=Role.TEACHER, password_hash="x")
-        course = Course(academic_year="2026-2027", semester=1, title="Физика", assessment=Assessment.EXAM)
-        course.teacher_links.append(CourseTeacher(teacher=teacher, is_owner=True))
-        db.session.add(course)
-        db.session.flush()
-        lecture = create_lecture(course, "Лекция", teacher)
-        job, _ = attach_source(lecture, clip, clip.name, teacher)
-        db.session.commit()
-        return lecture.id, job.id
 
 
 @pytest.mark.parametrize("change", ["deleted", "replaced"])
