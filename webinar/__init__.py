@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Flask
 
-from webinar import (access, admin, auth, cli, compression, courses, errors, files, i18n, lectures, realtime,
+from webinar import (access, admin, auth, cli, compression, courses, errors, files, i18n, lectures, live, realtime,
                      security, storage, uploads)
 from webinar.config import Defaults
 from webinar.extensions import csrf, db, limiter, login_manager, migrate
@@ -38,5 +38,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(files.bp)
     app.register_blueprint(lectures.bp)
     app.register_blueprint(uploads.bp)
+    app.register_blueprint(live.bp)
     lectures.init_app(app)
     return app

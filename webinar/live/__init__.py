@@ -1,0 +1,6 @@
+"""Live webinars: scheduling, the lobby and room pages, socket events, media ingest, the replay."""
+from flask import Blueprint
+
+bp = Blueprint("live", __name__)
+
+from webinar.live import events, routes  # noqa: E402,F401

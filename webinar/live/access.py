@@ -1,0 +1,30 @@
+"""Who may do what in a webinar: the course's teachers (and admins) run it, its groups attend."""
+from __future__ import annotations
+
+from flask import abort
+
+from webinar.extensions import db
+from webinar.models import LiveSession, Role, User
+
+
+def runs(session: LiveSession, user: User) -> bool:
+    """Teachers of the course and admins present and moderate."""
+    return user.is_authenticated and (user.role == Role.ADMIN or session.course.is_taught_by(user))
+
+
+def attends(session: LiveSession, user: User) -> bool:
+    """Students of the session's groups take part."""
+    return user.is_authenticated and user.role == Role.STUDENT and session.is_for(user)
+
+
+def may_enter(session: LiveSession, user: User) -> bool:
+    """Whether the user may open the session at all."""
+    return runs(session, user) or attends(session, user)
+
+
+def session_for(user: User, session_id: int, *, manage: bool = False) -> LiveSession:
+    """The session if the user may see it (or run it); 404 if missing, 403 if not theirs."""
+    found = db.session.get(LiveSession, session_id) or abort(404)
+    if not (runs(found, user) if manage else may_enter(found, user)):
+        abort(403)
+    return found

@@ -1,0 +1,169 @@
+"""The plumbing every live event shares: who the socket is, the authorization check, the broadcast.
+
+A socket joins one session (`join`); from then on `seat()` says which session and user it is.
+Every handler is declared with `@live_event(name, who=...)`, which checks on **every** call that
+the user may still do this in this session, validates the payload's shape and size, and turns a
+refusal into an ack of `{"ok": False, "error": <translated sentence>}`.
+
+`broadcast()` persists a LiveEvent (its id is the sequence number clients catch up by) in the
+caller's transaction, commits, and emits `ev` = {seq, kind, t, data} to the session's room.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from flask import request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from webinar.extensions import db, socketio
+from webinar.live.access import may_enter, runs
+from webinar.models import LiveEvent, LiveSession, Participant
+from webinar.models.base import utcnow
+
+log = logging.getLogger(__name__)
+NAMESPACE = "/live"
+MAX_PAYLOAD_BYTES = 4096  # text events; media chunks have their own limit
+EVENTS: dict[str, str] = {}  # event name → who may send it, for the authorization tests
+
+
+@dataclass
+class Seat:
+    """Which session and person a socket is in."""
+
+    session_id: int
+    user_id: int
+    presenter: bool = False
+
+
+_seats: dict[str, Seat] = {}
+_seats_lock = threading.Lock()
+
+
+def seat(sid: str | None = None) -> Seat | None:
+    """The seat of this socket (or of sid), if it joined a session."""
+    with _seats_lock:
+        return _seats.get(sid or request.sid)
+
+
+def take_seat(new: Seat) -> None:
+    with _seats_lock:
+        _seats[request.sid] = new
+
+
+def leave_seat(sid: str | None = None) -> Seat | None:
+    with _seats_lock:
+        return _seats.pop(sid or request.sid, None)
+
+
+def seats_of(session_id: int, user_id: int | None = None) -> list[str]:
+    """Socket ids in this process seated in the session (optionally: one person's)."""
+    with _seats_lock:
+        return [sid for sid, s in _seats.items()
+                if s.session_id == session_id and (user_id is None or s.user_id == user_id)]
+
+
+def room(session_id: int) -> str:
+    return f"live-{session_id}"
+
+
+class Refused(Exception):
+    """A live event that may not be carried out; the message is already translated."""
+
+
+def payload_size(data: Any) -> int:
+    """Bytes of a text payload as JSON (binary payloads are measured as they are)."""
+    if isinstance(data, (bytes, bytearray)):
+        return len(data)
+    try:
+        return len(json.dumps(data, ensure_ascii=False).encode())
+    except (TypeError, ValueError):
+        return MAX_PAYLOAD_BYTES + 1
+
+
+def current_session() -> tuple[LiveSession, Participant | None]:
+    """The seated session and the user's participant row; Refused if not seated or not allowed now."""
+    found = seat()
+    if found is None or not current_user.is_authenticated or found.user_id != current_user.id:
+        raise Refused(_("Join the webinar first."))
+    session = db.session.get(LiveSession, found.session_id)
+    if session is None or not may_enter(session, current_user):
+        raise Refused(_("This webinar is not open to you."))
+    participant = db.session.get(Participant, (session.id, current_user.id))
+    if participant is not None and participant.removed:
+        raise Refused(_("The teacher removed you from this webinar."))
+    return session, participant
+
+
+def live_event(name: str, *, who: str = "anyone", max_bytes: int = MAX_PAYLOAD_BYTES,
+               seated: bool = True) -> Callable:
+    """Register a /live handler: who is 'anyone' (seated students and teachers), 'teacher' or
+    'presenter'. The handler gets (session, participant, data) and returns the ack's extra fields."""
+    EVENTS[name] = who
+
+    def decorate(handler: Callable) -> Callable:
+        @functools.wraps(handler)
+        def wrapper(data: Any = None) -> dict[str, Any]:
+            try:
+                if payload_size(data) > max_bytes:
+                    raise Refused(_("The message is too long."))
+                if not seated:
+                    return {"ok": True, **(handler(data) or {})}
+                session, participant = current_session()
+                if who in ("teacher", "presenter") and not runs(session, current_user):
+                    raise Refused(_("Only the teacher can do this."))
+                if who == "presenter" and not seat().presenter:
+                    raise Refused(_("Go live first."))
+                return {"ok": True, **(handler(session, participant, data) or {})}
+            except Refused as refusal:
+                db.session.rollback()
+                return {"ok": False, "error": str(refusal)}
+            except Exception:
+                db.session.rollback()
+                log.exception("live event %s failed", name)
+                return {"ok": False, "error": _("Something went wrong. Try again.")}
+            finally:
+                db.session.remove()
+
+        socketio.on_event(name, wrapper, namespace=NAMESPACE)
+        return wrapper
+
+    return decorate
+
+
+def record(session: LiveSession, kind: str, data: dict[str, Any], user_id: int | None = None) -> LiveEvent:
+    """Add the event to the caller's transaction (not committed, not emitted)."""
+    now = utcnow()
+    event = LiveEvent(session_id=session.id, kind=kind, user_id=user_id, t=session.relative(now), at=now,
+                      data=data)
+    db.session.add(event)
+    return event
+
+
+def as_message(event: LiveEvent) -> dict[str, Any]:
+    """What clients get for an event."""
+    return {"seq": event.id, "kind": event.kind, "t": round(event.t, 2), "data": event.data}
+
+
+def broadcast(session: LiveSession, kind: str, data: dict[str, Any], user_id: int | None = None) -> dict[str, Any]:
+    """Persist the event with the caller's pending changes, commit, then send it to the room."""
+    event = record(session, kind, data, user_id)
+    db.session.commit()
+    message = as_message(event)
+    socketio.emit("ev", message, to=room(session.id), namespace=NAMESPACE)
+    return message
+
+
+def field(data: Any, key: str, kind: type, *, required: bool = True) -> Any:
+    """A typed field of a payload dict, or Refused."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if value is None and not required:
+        return None
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        raise Refused(_("The request was not understood."))
+    return value
