@@ -13,13 +13,18 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from limits import parse
+from limits.storage import MovingWindowSupport, storage_from_string
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, RateLimiter
 
 from webinar.extensions import db, socketio
 from webinar.live.access import may_enter, runs
@@ -167,3 +172,26 @@ def field(data: Any, key: str, kind: type, *, required: bool = True) -> Any:
     if kind is int and isinstance(value, bool) or not isinstance(value, kind):
         raise Refused(_("The request was not understood."))
     return value
+
+
+_limiter_lock = threading.Lock()
+
+
+def _rate_limiter() -> RateLimiter:
+    """The app's limiter for live events, on RATELIMIT_STORAGE_URI (Redis when scaled out)."""
+    with _limiter_lock:
+        found = current_app.extensions.get("aralyk.live_limits")
+        if found is None:
+            storage = storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
+            strategy = MovingWindowRateLimiter if isinstance(storage, MovingWindowSupport) else FixedWindowRateLimiter
+            found = current_app.extensions["aralyk.live_limits"] = strategy(storage)
+        return found
+
+
+def throttle(session: LiveSession, name: str, rule: str) -> None:
+    """Count one `name` event of the current user; Refused when over rule (e.g. '3 per minute')."""
+    limiter, item = _rate_limiter(), parse(rule)
+    keys = ("live", name, str(session.id), str(current_user.id))
+    if not limiter.hit(item, *keys):
+        wait = max(1, math.ceil(limiter.get_window_stats(item, *keys).reset_time - time.time()))
+        raise Refused(_("Too fast: wait %(seconds)d s and try again.", seconds=wait))
