@@ -97,6 +97,7 @@ def upgrade():
     sa.Column('session_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('hand_raised', sa.Boolean(), nullable=False),
+    sa.Column('hand_raised_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('muted', sa.Boolean(), nullable=False),
     sa.Column('removed', sa.Boolean(), nullable=False),
     sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),

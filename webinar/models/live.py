@@ -178,6 +178,7 @@ class Participant(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("live_session.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     hand_raised: Mapped[bool] = mapped_column(default=False)
+    hand_raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the teacher sees hands in order
     muted: Mapped[bool] = mapped_column(default=False)
     removed: Mapped[bool] = mapped_column(default=False)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
