@@ -69,3 +69,6 @@ class Defaults:
     KEEP_OLD_SOURCES = False  # a replaced recording is deleted
     CAPTION_MAX_BYTES = 1024 * 1024
     PROGRESS_REPORT_SECONDS = 15
+
+    # Live webinars
+    LIVE_LOBBY_MINUTES = 15  # students may enter the room this long before the start

@@ -16,6 +16,7 @@ from webinar.extensions import db
 from webinar.lectures.forms import ConfirmForm
 from webinar.lectures.progress import watch_progress
 from webinar.lectures.service import lectures_of
+from webinar.live.routes import sessions_of, upcoming_for
 from webinar.models import Assessment, Course, CourseGroup, CourseTeacher, Group, Role, User
 
 
@@ -29,7 +30,7 @@ def home():
         return redirect(url_for("admin.users"))
     courses = courses_of(current_user)
     if current_user.role == Role.STUDENT:
-        return render_template("courses/student_home.html", courses=courses)
+        return render_template("courses/student_home.html", courses=courses, upcoming=upcoming_for(current_user))
     picker = pick(courses, request.args.get("year"), request.args.get("semester", type=int),
                   request.args.get("course", type=int), request.args.get("group", type=int))
     return render_template("courses/teacher_home.html", picker=picker, courses=courses,
@@ -48,7 +49,7 @@ def course(course_id: int):
     watched = {p.lecture_id: p.share(p.lecture.duration) for p in watch_progress(current_user, lectures)}
     return render_template("courses/course.html", course=found, groups=groups, group=group,
                            can_manage=can_manage, labels=ASSESSMENT_LABELS, lectures=lectures,
-                           watched=watched, confirm=ConfirmForm())
+                           watched=watched, confirm=ConfirmForm(), webinars=sessions_of(found, current_user))
 
 
 def _fill_choices(form: CourseForm) -> None:
