@@ -23,6 +23,7 @@ from media.probe import Limits, ProbeRejected, SourceInfo, probe
 from media.storage import NotFound
 from webinar.extensions import db
 from webinar.lectures.packaging import bundle_labels, put_tree, stage_captions
+from webinar.live.timeline import timeline_for_lecture, write_slides
 from webinar.models import Job, JobStatus, Lecture, LectureStatus
 from webinar.models.base import utcnow
 from webinar.realtime import push_progress
@@ -124,15 +125,23 @@ class LectureRun:
         return info
 
     def audio_and_slides(self, info: SourceInfo) -> None:
-        """Encode the audio tier and find the slides in one ffmpeg pass; publish them."""
-        detector = slides.SlideDetector() if info.video is not None else None
+        """Encode the audio tier and find the slides in one ffmpeg pass; publish them.
+
+        A webinar's recording takes its slides from the pages the teacher showed, and its chat."""
+        timeline = timeline_for_lecture(self.lecture_id)
+        if timeline is not None and timeline.chat:
+            self.manifest["chat"] = timeline.chat
+        shown = timeline is not None and bool(timeline.slides)
+        detector = slides.SlideDetector() if info.video is not None and not shown else None
         outputs = transcode.transcode_audio(
             info, self.out, binary=self.binary, timeout=self.timeout,
             on_progress=lambda f: self.report(f * AUDIO_SHARE, "audio"),
             on_frame=detector.feed if detector else None, frame_rate=slides.ANALYSIS_FPS,
         )
         self.manifest["audio"] = {o.name: output_entry(o) for o in outputs}
-        if detector is not None:
+        if shown:
+            self.manifest["slides"], self.manifest["bundle_slides"] = write_slides(timeline, self.out)
+        elif detector is not None:
             found = detector.finish()
             self.manifest["slides"] = slides.write_stills(found, self.out)
             # JPEG copies for the offline bundle (old browsers), kept so captions can rebuild it.

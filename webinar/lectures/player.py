@@ -45,6 +45,7 @@ def player_config(lecture: Lecture) -> dict:
                       "src": url_for("lectures.caption", lecture_id=lecture.id, lang=c.lang)}
                      for c in lecture.captions],
         "versions": versions(lecture),
+        "chat": manifest.get("chat", []),
         "resume": progress_of(current_user, lecture).position,
         "data_saver": current_user.data_saver,
         "progress_url": url_for("lectures.progress", lecture_id=lecture.id),

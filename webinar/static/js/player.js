@@ -35,6 +35,27 @@ function showSlide() {
   if (next && !audio.paused) new Image().src = next.src;
 }
 
+// --- a webinar's chat, replayed: the lines said up to the current time, as text
+const chatList = document.getElementById("replay-chat");
+let chatShown = 0;
+function showChat() {
+  if (!chatList) return;
+  const time = media.currentTime;
+  let upTo = 0;
+  while (upTo < config.chat.length && config.chat[upTo].t <= time) upTo += 1;
+  if (upTo < chatShown) { chatList.textContent = ""; chatShown = 0; }
+  if (upTo === chatShown) return;
+  for (; chatShown < upTo; chatShown += 1) {
+    const line = config.chat[chatShown];
+    const item = document.createElement("li");
+    const who = document.createElement("b");
+    who.textContent = line.name + ": ";
+    item.append(who, document.createTextNode(line.text));
+    chatList.append(item);
+  }
+  chatList.scrollTop = chatList.scrollHeight; // the list scrolls, not the page
+}
+
 // --- captions: shown under the slide for audio, natively on video
 function followCaptions(element) {
   for (const track of element.textTracks) {
@@ -69,9 +90,9 @@ function report() {
 }
 
 function wire(element) {
-  element.addEventListener("timeupdate", () => { notePlayed(); showSlide(); });
+  element.addEventListener("timeupdate", () => { notePlayed(); showSlide(); showChat(); });
   element.addEventListener("seeking", () => { last = null; });
-  element.addEventListener("seeked", showSlide);
+  element.addEventListener("seeked", () => { showSlide(); showChat(); });
   element.addEventListener("pause", report);
   followCaptions(element);
 }
