@@ -72,3 +72,5 @@ class Defaults:
 
     # Live webinars
     LIVE_LOBBY_MINUTES = 15  # students may enter the room this long before the start
+    LIVE_CHAT_RATE_LIMIT = "5 per 10 seconds"  # per person and session, shared by all processes with Redis
+    LIVE_CHAT_MAX_CHARS = 500

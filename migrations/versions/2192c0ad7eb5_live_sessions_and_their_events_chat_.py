@@ -71,6 +71,7 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('joined_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('left_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sid', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['session_id'], ['live_session.id'], name=op.f('fk_live_attendance_session_id_live_session'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_live_attendance_user_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_live_attendance'))

@@ -9,6 +9,7 @@ import pytest
 from media.ffmpeg import ffmpeg_binary
 from tests.media import clips
 from tests.webinar.lecture_world import CLIP_SECONDS, World, lecture_config, served_world
+from tests.webinar.live_world import live, live_world  # noqa: F401  (the webinar fixtures)
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, R
 
 from webinar.extensions import db, socketio
 from webinar.live.access import may_enter, runs
-from webinar.models import LiveEvent, LiveSession, Participant
+from webinar.models import LiveEvent, LiveSession, LiveStatus, Participant
 from webinar.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class Seat:
     session_id: int
     user_id: int
     presenter: bool = False
+    span_id: int | None = None  # the AttendanceSpan this socket opened
 
 
 _seats: dict[str, Seat] = {}
@@ -77,6 +78,11 @@ def room(session_id: int) -> str:
     return f"live-{session_id}"
 
 
+def person_room(session_id: int, user_id: int) -> str:
+    """The room of one person's sockets in a session (on every process, through the message queue)."""
+    return f"live-{session_id}-u-{user_id}"
+
+
 class Refused(Exception):
     """A live event that may not be carried out; the message is already translated."""
 
@@ -91,7 +97,7 @@ def payload_size(data: Any) -> int:
         return MAX_PAYLOAD_BYTES + 1
 
 
-def current_session() -> tuple[LiveSession, Participant | None]:
+def current_session(*, after_end: bool = False) -> tuple[LiveSession, Participant | None]:
     """The seated session and the user's participant row; Refused if not seated or not allowed now."""
     found = seat()
     if found is None or not current_user.is_authenticated or found.user_id != current_user.id:
@@ -99,6 +105,8 @@ def current_session() -> tuple[LiveSession, Participant | None]:
     session = db.session.get(LiveSession, found.session_id)
     if session is None or not may_enter(session, current_user):
         raise Refused(_("This webinar is not open to you."))
+    if session.status == LiveStatus.ENDED and not after_end:
+        raise Refused(_("This webinar has ended."))
     participant = db.session.get(Participant, (session.id, current_user.id))
     if participant is not None and participant.removed:
         raise Refused(_("The teacher removed you from this webinar."))
@@ -106,9 +114,10 @@ def current_session() -> tuple[LiveSession, Participant | None]:
 
 
 def live_event(name: str, *, who: str = "anyone", max_bytes: int = MAX_PAYLOAD_BYTES,
-               seated: bool = True) -> Callable:
+               seated: bool = True, after_end: bool = False) -> Callable:
     """Register a /live handler: who is 'anyone' (seated students and teachers), 'teacher' or
-    'presenter'. The handler gets (session, participant, data) and returns the ack's extra fields."""
+    'presenter'. The handler gets (session, participant, data) and returns the ack's extra fields.
+    Events are refused once the session ended unless after_end (catching up still works)."""
     EVENTS[name] = who
 
     def decorate(handler: Callable) -> Callable:
@@ -119,7 +128,7 @@ def live_event(name: str, *, who: str = "anyone", max_bytes: int = MAX_PAYLOAD_B
                     raise Refused(_("The message is too long."))
                 if not seated:
                     return {"ok": True, **(handler(data) or {})}
-                session, participant = current_session()
+                session, participant = current_session(after_end=after_end)
                 if who in ("teacher", "presenter") and not runs(session, current_user):
                     raise Refused(_("Only the teacher can do this."))
                 if who == "presenter" and not seat().presenter:
@@ -177,12 +186,18 @@ def field(data: Any, key: str, kind: type, *, required: bool = True) -> Any:
 _limiter_lock = threading.Lock()
 
 
+def limits_uri(config: dict[str, Any]) -> str:
+    """RATELIMIT_STORAGE_URI, except that its memory:// default gives way to REDIS_URL when that is set."""
+    uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    return config["REDIS_URL"] if uri.startswith("memory://") and config.get("REDIS_URL") else uri
+
+
 def _rate_limiter() -> RateLimiter:
     """The app's limiter for live events, on RATELIMIT_STORAGE_URI (Redis when scaled out)."""
     with _limiter_lock:
         found = current_app.extensions.get("aralyk.live_limits")
         if found is None:
-            storage = storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
+            storage = storage_from_string(limits_uri(current_app.config))
             strategy = MovingWindowRateLimiter if isinstance(storage, MovingWindowSupport) else FixedWindowRateLimiter
             found = current_app.extensions["aralyk.live_limits"] = strategy(storage)
         return found

@@ -197,5 +197,6 @@ class AttendanceSpan(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sid: Mapped[str | None] = mapped_column(String(64))  # the socket, to disconnect it from any process
 
     user: Mapped[User] = relationship()
