@@ -1,0 +1,163 @@
+// The live room, for everyone in it. One Socket.IO connection (websocket first: no polling round
+// trips on a 600 ms link) carries the events; the sound comes over plain HTTP into an <audio>
+// element. Every event has a sequence number: the page applies them in order and, after a gap or
+// a dropped link, asks for what it missed (webinar/live/protocol.md).
+import { mediaPart } from "./live-media.js";
+import { talkPart } from "./live-talk.js";
+
+const config = JSON.parse(document.getElementById("room-config").textContent);
+const strings = config.strings;
+const stateLine = document.getElementById("room-state");
+const onlineLine = document.getElementById("room-online");
+
+const room = {
+  config, strings, socket: null, you: null, session: null, over: false,
+  handlers: {}, // ev kind → [functions of (data, ev)]
+  hooks: {}, // set by present.js to add the teacher's buttons
+  on(kind, handler) { (this.handlers[kind] ||= []).push(handler); },
+  send, showState, showLive, finish,
+};
+window.aralykRoom = room; // for the browser tests and the console
+
+let last = 0; // the highest seq applied
+let catching = false; // a join or catch-up is being answered: events wait in `held`
+let held = [];
+
+function showState(text, kind) {
+  stateLine.textContent = text;
+  stateLine.dataset.state = kind;
+}
+
+function showLive() {
+  const on = room.session.on_air;
+  const waiting = room.you && room.you.teacher ? strings.teacher_waiting : strings.waiting;
+  showState(on ? strings.on_air : waiting, on ? "live" : "waiting");
+}
+
+// An event with an ack, as a promise: the answer, or an Error carrying a sentence to show.
+function send(name, data, timeout = 15000) {
+  return new Promise((resolve, reject) => {
+    room.socket.timeout(timeout).emit(name, data, (error, answer) => {
+      if (error || !answer) reject(new Error(strings.failed));
+      else if (!answer.ok) reject(new Error(answer.error || strings.failed));
+      else resolve(answer);
+    });
+  });
+}
+
+function apply(ev) {
+  if (ev.seq <= last) return; // already applied (a catch-up and the live event may overlap)
+  last = ev.seq;
+  for (const handler of room.handlers[ev.kind] || []) handler(ev.data, ev);
+}
+
+function applyAll(events) {
+  const waiting = held;
+  held = [];
+  for (const ev of [...events, ...waiting].sort((a, b) => a.seq - b.seq)) apply(ev);
+}
+
+function receive(ev) {
+  if (catching) held.push(ev);
+  else if (last && ev.seq > last + 1) { held.push(ev); catchUp(); }
+  else apply(ev);
+}
+
+// Sequence numbers are shared by all sessions, so a gap may be other sessions' events: asking
+// is the only way to know, and it costs one round trip.
+async function catchUp() {
+  if (catching || room.over) return;
+  catching = true;
+  let answer = null;
+  try {
+    answer = await send("catch_up", { since: last });
+  } catch {
+    held = []; // the next join (or this retry) asks again from `last`, so nothing is lost
+    if (room.socket.connected) setTimeout(catchUp, 3000);
+  }
+  catching = false;
+  if (answer) applyAll(answer.events);
+}
+
+async function join() {
+  catching = true;
+  showState(strings.connecting, "connecting");
+  let answer;
+  try {
+    answer = await send("join", last ? { session: config.session, since: last } : { session: config.session });
+  } catch (error) {
+    catching = false;
+    held = [];
+    if (room.socket.connected) finish(error.message); // refused: removed, or not open to this person
+    return;
+  }
+  room.you = answer.you;
+  room.session = answer.session;
+  catching = false;
+  if (answer.snapshot) {
+    last = answer.seq;
+    for (const part of parts) part.snapshot(answer);
+    applyAll([]);
+  } else {
+    applyAll(answer.events);
+    for (const part of parts) part.refresh();
+  }
+  last = Math.max(last, answer.seq);
+  if (room.session.status === "ended") finish(strings.ended, room.session.lecture_url);
+  else showLive();
+  if (answer.online) showOnline(answer.online);
+  room.hooks.joined?.(answer);
+}
+
+function showOnline(n) {
+  onlineLine.textContent = strings.online.replace("{n}", n);
+}
+
+function finish(text, link) {
+  if (room.over) return;
+  room.over = true;
+  for (const part of parts) part.stop?.();
+  room.hooks.over?.();
+  document.getElementById("room").hidden = true;
+  document.getElementById("room-over").hidden = false;
+  document.getElementById("room-over-text").textContent = text;
+  const anchor = document.getElementById("room-over-link");
+  anchor.href = link || config.back_url;
+  anchor.textContent = link ? strings.replay : "←";
+  anchor.hidden = false;
+  showState(text, "over");
+  if (!room.ending) room.socket.disconnect(); // the teacher who ends it still waits for the answer
+}
+
+function connect() {
+  // Websocket first; polling only if a proxy refuses websockets.
+  const socket = window.io(config.namespace, { transports: ["websocket", "polling"], tryAllTransports: true,
+    reconnectionDelayMax: 5000 });
+  room.socket = socket;
+  socket.on("connect", join);
+  socket.on("ev", receive);
+  socket.on("presence", (data) => showOnline(data.online));
+  socket.on("disconnect", (reason) => {
+    if (room.over) return;
+    showState(strings.reconnecting, "reconnecting");
+    // The server closed us (removed, or a restart): ask again, the join answer says why.
+    if (reason === "io server disconnect") setTimeout(() => socket.connect(), 2000);
+  });
+  socket.on("connect_error", () => { if (!room.over) showState(strings.reconnecting, "reconnecting"); });
+}
+
+// The browser knows about a dropped link before the socket's heartbeat does.
+window.addEventListener("offline", () => { if (!room.over) showState(strings.reconnecting, "reconnecting"); });
+window.addEventListener("online", () => {
+  if (room.over) return;
+  if (room.socket.connected && room.session) catchUp().then(showLive);
+  else room.socket.connect();
+});
+
+room.on("ended", (data) => finish(strings.ended, data.lecture_url));
+room.on("removed", (data) => { if (room.you && data.user === room.you.id) finish(strings.removed); });
+
+const parts = [mediaPart(room), talkPart(room)];
+room.redraw = () => { for (const part of parts) part.redraw?.(); };
+connect();
+if (config.teacher) import(config.present_script).then((module) => module.present(room));
