@@ -73,16 +73,17 @@ class PdfInfo:
 
 @dataclass(frozen=True)
 class Page:
-    """One rendered page: its pixel size and a file per format."""
+    """One rendered page: its pixel size, and a file per format with its bytes."""
 
     number: int
     width: int
     height: int
     files: dict[str, Path] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
 
     def size(self, fmt: str) -> int:
-        """Bytes of the page's file in that format."""
-        return self.files[fmt].stat().st_size
+        """Bytes of the page's file in that format (as written, even once the file is moved)."""
+        return self.sizes[fmt]
 
 
 def sniff_pdf(path: Path | str, limits: PdfLimits = PdfLimits()) -> int:
@@ -205,4 +206,4 @@ def _save(image: Image.Image, number: int, out_dir: Path, formats: tuple[str, ..
         else:
             image.save(target, "JPEG", quality=QUALITY["jpeg"], optimize=True, progressive=True)
         files[fmt] = target
-    return Page(number, image.width, image.height, files)
+    return Page(number, image.width, image.height, files, {fmt: path.stat().st_size for fmt, path in files.items()})

@@ -74,3 +74,7 @@ class Defaults:
     LIVE_LOBBY_MINUTES = 15  # students may enter the room this long before the start
     LIVE_CHAT_RATE_LIMIT = "5 per 10 seconds"  # per person and session, shared by all processes with Redis
     LIVE_CHAT_MAX_CHARS = 500
+    LIVE_QUESTION_RATE_LIMIT = "3 per minute"  # per person and session
+    LIVE_REACTION_RATE_LIMIT = "10 per 10 seconds"
+    LIVE_HAND_RATE_LIMIT = "10 per minute"  # raising and lowering one's own hand
+    LIVE_COALESCE_SECONDS = 1.0  # poll counts, upvotes and reactions go out at most this often

@@ -6,6 +6,7 @@ from typing import Any, Callable
 from webinar.roster.accounts import run_import_job
 from webinar.storage import check_storage
 from workers.lecture_job import process_lecture, rebuild_bundle
+from workers.live_slides_job import render_slides
 
 
 HANDLERS: dict[str, Callable[[Any], dict[str, Any]]] = {
@@ -13,4 +14,5 @@ HANDLERS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "storage_check": check_storage,
     "lecture_process": process_lecture,
     "lecture_bundle": rebuild_bundle,
+    "live_slides": render_slides,
 }

@@ -36,6 +36,7 @@ def upgrade():
     sa.Column('slides_error', sa.String(length=32), nullable=True),
     sa.Column('slides_prefix', sa.String(length=300), nullable=True),
     sa.Column('slide_count', sa.Integer(), nullable=False),
+    sa.Column('slides_revision', sa.Integer(), nullable=False),
     sa.Column('current_slide', sa.Integer(), nullable=False),
     sa.Column('lecture_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),

@@ -66,12 +66,20 @@ def _truncated(path: Path) -> Path:
     return path
 
 
+def _cut_before_xref(path: Path) -> Path:
+    """Cut where PDFium would still open it (it rebuilds the table): the copy stopped early all the same."""
+    whole = pdfs.slides_pdf(path.with_name("whole.pdf")).read_bytes()
+    path.write_bytes(whole[: whole.rfind(b"xref")])
+    return path
+
+
 BAD: dict[str, tuple[Callable[[Path], Path], str, dict]] = {
     "text named .pdf": (_text, "not_pdf", {}),
     "encrypted": (pdfs.encrypted_pdf, "encrypted", {}),
     "500 pages": (lambda p: pdfs.blank_pages_pdf(p, 500), "too_many_pages", {"pages": 500, "max": 300}),
     "zero bytes": (_zero, "empty", {}),
     "truncated": (_truncated, "damaged", {}),
+    "cut before its xref": (_cut_before_xref, "damaged", {}),
     "picture bomb on page 2": (pdfs.picture_bomb_pdf, "huge_image", {"page": 2}),
 }
 

@@ -11,6 +11,7 @@ carrying that session cookie, against the app on a real threaded HTTP server.
 """
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from contextlib import contextmanager
@@ -70,6 +71,13 @@ class LiveClient:
         self.sio.connect(base, namespaces=[NAMESPACE], wait_timeout=TIMEOUT,
                          headers={"Cookie": cookie, "Accept-Language": language})
         self.sid = self.sio.get_sid(NAMESPACE)
+        self._no_close_wait()
+
+    def _no_close_wait(self) -> None:
+        """Close the websocket without waiting 3 s for a close frame the dev server never sends back."""
+        ws = self.sio.eio.ws if self.sio.eio.current_transport == "websocket" else None
+        if ws is not None:
+            ws.close = functools.partial(ws.close, timeout=0)
 
     def _got(self, event: str, data: Any = None) -> None:
         with self._changed:

@@ -1,10 +1,10 @@
 """Private files behind expiring signed links (presigned S3 URLs or our own token route)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, send_file, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from media.storage import LocalStorage
+from media.storage import InvalidKey, LocalStorage
 from webinar.access import public
 from webinar.storage import storage
 
@@ -22,6 +22,30 @@ def file_url(key: str, filename: str | None = None) -> str:
     if url is not None:
         return url
     return url_for("files.serve", token=_signer().dumps({"k": key, "n": filename}))
+
+
+def serve_stored(key: str, *, immutable: bool, download_name: str | None = None) -> Response:
+    """Send a stored object after the caller checked access (local: byte ranges; S3: a presigned redirect).
+
+    immutable: the key's content never changes (a new version gets a new key or URL), so the
+    browser may keep it for a year; otherwise it asks again every time.
+    """
+    backend = storage()
+    if not isinstance(backend, LocalStorage):
+        response = redirect(file_url(key, download_name), code=302)
+        if immutable:  # reuse the presigned link while it is surely valid, not a new one per view
+            response.headers["Cache-Control"] = f"private, max-age={current_app.config['FILE_URL_MAX_AGE'] // 2}"
+        return response
+    try:
+        path = backend.path(key)
+    except InvalidKey:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, conditional=True, as_attachment=bool(download_name),
+                         download_name=download_name, max_age=None)
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable" if immutable else "private, no-cache"
+    return response
 
 
 @bp.get("/<token>")

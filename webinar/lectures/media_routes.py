@@ -7,36 +7,16 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, redirect, send_file
+from flask import abort
 
-from media.storage import InvalidKey, LocalStorage
 from webinar.access import signed_in
-from webinar.files import file_url
+from webinar.files import serve_stored as _serve
 from webinar.lectures import bp
 from webinar.lectures.player import viewable_lecture
 from webinar.models import Lecture
-from webinar.storage import storage
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_.\-/]{1,200}$")
 DOWNLOADS = {"mp4": ("offline_mp4", ".mp4"), "bundle": ("bundle", ".zip")}
-
-
-def _serve(key: str, *, immutable: bool, download_name: str | None = None) -> Response:
-    """Send a stored object (local: with byte ranges; S3: a presigned redirect)."""
-    backend = storage()
-    if not isinstance(backend, LocalStorage):
-        return redirect(file_url(key, download_name), code=302)
-    try:
-        path = backend.path(key)
-    except InvalidKey:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, conditional=True, as_attachment=bool(download_name),
-                         download_name=download_name, max_age=None)
-    # Published files never change (a new run writes a new prefix), so browsers may keep them.
-    response.headers["Cache-Control"] = "private, max-age=31536000, immutable" if immutable else "private, no-cache"
-    return response
 
 
 @bp.get("/lectures/<int:lecture_id>/media/<path:name>")

@@ -69,6 +69,7 @@ class LiveSession(db.Model):
     slides_error: Mapped[str | None] = mapped_column(String(32))
     slides_prefix: Mapped[str | None] = mapped_column(String(300))
     slide_count: Mapped[int] = mapped_column(default=0)
+    slides_revision: Mapped[int] = mapped_column(default=0)  # one per uploaded PDF; a job renders one
     current_slide: Mapped[int] = mapped_column(default=0)
     lecture_id: Mapped[int | None] = mapped_column(ForeignKey("lecture.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

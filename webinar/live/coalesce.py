@@ -1,0 +1,61 @@
+"""At most one broadcast per interval for things that change in bursts (poll counts, upvotes, reactions).
+
+500 students voting within a second must not become 500 broadcasts to 500 people. `soon(key, flush)`
+runs `flush` in a background task: at once when nothing was flushed for `key` within the interval,
+else when the interval is over. Calls while a flush is pending are folded into it, and the flush reads
+the state when it runs, so the last one always carries the latest counts.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable, Hashable
+
+from flask import Flask, current_app
+
+from webinar.extensions import db, socketio
+
+log = logging.getLogger(__name__)
+FORGET_AFTER = 60.0  # seconds; keys flushed longer ago than this are dropped from memory
+
+_lock = threading.Lock()
+_pending: set[Hashable] = set()
+_last: dict[Hashable, float] = {}
+
+
+def soon(key: Hashable, flush: Callable[[], None]) -> None:
+    """Have flush() run once for key within LIVE_COALESCE_SECONDS (folded with other calls meanwhile)."""
+    interval = float(current_app.config["LIVE_COALESCE_SECONDS"])
+    now = time.monotonic()
+    with _lock:
+        if key in _pending:
+            return
+        _pending.add(key)
+        delay = max(0.0, _last.get(key, -interval) + interval - now)
+        _forget(now)
+    app = current_app._get_current_object()
+    socketio.start_background_task(_run, app, key, flush, delay)
+
+
+def _run(app: Flask, key: Hashable, flush: Callable[[], None], delay: float) -> None:
+    """Wait, then flush with an app context (a call arriving after this point schedules the next)."""
+    socketio.sleep(delay)
+    with _lock:
+        _pending.discard(key)
+        _last[key] = time.monotonic()
+    with app.app_context():
+        try:
+            flush()
+        except Exception:
+            db.session.rollback()
+            log.exception("coalesced flush of %s failed", key)
+        finally:
+            db.session.remove()
+
+
+def _forget(now: float) -> None:
+    """Drop keys flushed long ago (the lock is held)."""
+    if len(_last) > 1000:
+        for key in [k for k, at in _last.items() if now - at > FORGET_AFTER and k not in _pending]:
+            del _last[key]
