@@ -32,6 +32,7 @@ def room_strings() -> dict[str, str]:
         "off_air": _("The teacher paused the broadcast."),
         "ended": _("The webinar has ended."),
         "replay": _("Watch the recording"),
+        "back": _("Back to the webinar page"),
         "removed": _("The teacher removed you from this webinar."),
         "muted": _("The teacher turned off your chat and questions."),
         "online": _("{n} online"),

@@ -39,7 +39,7 @@ function send(name, data, timeout = 15000) {
   return new Promise((resolve, reject) => {
     room.socket.timeout(timeout).emit(name, data, (error, answer) => {
       if (error || !answer) reject(new Error(strings.failed));
-      else if (!answer.ok) reject(new Error(answer.error || strings.failed));
+      else if (!answer.ok) reject(Object.assign(new Error(answer.error || strings.failed), { refused: true }));
       else resolve(answer);
     });
   });
@@ -57,14 +57,15 @@ function applyAll(events) {
   for (const ev of [...events, ...waiting].sort((a, b) => a.seq - b.seq)) apply(ev);
 }
 
+// A gap: the event says which seq came before it in this session (`prev`, if the server sends
+// it); without that, any jump counts, since other sessions' events share the numbering.
 function receive(ev) {
+  const gap = ev.prev !== undefined ? ev.prev > last : last && ev.seq > last + 1;
   if (catching) held.push(ev);
-  else if (last && ev.seq > last + 1) { held.push(ev); catchUp(); }
+  else if (gap) { held.push(ev); catchUp(); }
   else apply(ev);
 }
 
-// Sequence numbers are shared by all sessions, so a gap may be other sessions' events: asking
-// is the only way to know, and it costs one round trip.
 async function catchUp() {
   if (catching || room.over) return;
   catching = true;
@@ -76,7 +77,23 @@ async function catchUp() {
     if (room.socket.connected) setTimeout(catchUp, 3000);
   }
   catching = false;
-  if (answer) applyAll(answer.events);
+  if (answer) take(answer);
+}
+
+// A join or catch-up answer: the whole state (first time, or too far behind) or the missed events.
+function take(answer) {
+  room.you = answer.you;
+  room.session = answer.session;
+  if (answer.snapshot) {
+    last = answer.seq;
+    for (const part of parts) part.snapshot(answer);
+    applyAll([]);
+  } else {
+    applyAll(answer.events);
+    for (const part of parts) part.refresh();
+  }
+  last = Math.max(last, answer.seq);
+  if (room.session.status === "ended") finish(strings.ended, room.session.lecture_url);
 }
 
 async function join() {
@@ -88,23 +105,13 @@ async function join() {
   } catch (error) {
     catching = false;
     held = [];
-    if (room.socket.connected) finish(error.message); // refused: removed, or not open to this person
+    if (error.refused) finish(error.message); // removed, or not open to this person
+    else if (room.socket.connected) setTimeout(join, 3000); // no answer in time: ask again
     return;
   }
-  room.you = answer.you;
-  room.session = answer.session;
   catching = false;
-  if (answer.snapshot) {
-    last = answer.seq;
-    for (const part of parts) part.snapshot(answer);
-    applyAll([]);
-  } else {
-    applyAll(answer.events);
-    for (const part of parts) part.refresh();
-  }
-  last = Math.max(last, answer.seq);
-  if (room.session.status === "ended") finish(strings.ended, room.session.lecture_url);
-  else showLive();
+  take(answer);
+  if (!room.over) showLive();
   if (answer.online) showOnline(answer.online);
   room.hooks.joined?.(answer);
 }
@@ -123,7 +130,7 @@ function finish(text, link) {
   document.getElementById("room-over-text").textContent = text;
   const anchor = document.getElementById("room-over-link");
   anchor.href = link || config.back_url;
-  anchor.textContent = link ? strings.replay : "←";
+  anchor.textContent = link ? strings.replay : strings.back;
   anchor.hidden = false;
   showState(text, "over");
   if (!room.ending) room.socket.disconnect(); // the teacher who ends it still waits for the answer

@@ -195,5 +195,4 @@ export function broadcaster(room, words) {
     if (live) resume();
     else if (!stream) go.disabled = false;
   };
-  room.socket.on("connect", () => pump());
 }

@@ -1,0 +1,164 @@
+"""A live webinar in a real browser: the teacher goes live with the (fake) microphone, two students
+listen, chat, vote; one loses the link for a while and catches up; the teacher ends it.
+
+Debian's Chromium driven by Playwright, against a real server; skipped when Chromium is not
+installed, except under CI=true (as in test_lecture_in_browser.py).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.webinar.live_world import LiveWorld, live_config, served_live
+from webinar.extensions import db
+from webinar.models import LiveSession, LiveStatus
+
+playwright = pytest.importorskip("playwright.sync_api")
+from tests.e2e.test_lecture_in_browser import CHROMIUM, CHROMIUM_FLAGS, signed_in_page  # noqa: E402
+
+if CHROMIUM is None and os.environ.get("CI") == "true":
+    raise RuntimeError("CI=true but Chromium is missing: .ci/run should have installed it")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+
+FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+SHOTS = Path(__file__).resolve().parents[2] / "screenshots"  # git-ignored: look at them, don't commit them
+HTML_NAME = '<img src=x onerror="window.pwned=1">Айбек'
+ROOM_STATE = "document.getElementById('room-state').dataset.state"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWorld]:
+    tmp = tmp_path_factory.mktemp("e2e-live")
+    config = live_config(tmp, f"sqlite:///{tmp / 'aralyk.sqlite3'}", WTF_CSRF_ENABLED=True)
+    with served_live(config) as world:
+        world.add_student("hacker", HTML_NAME)
+        yield world
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    with playwright.sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS + FAKE_MEDIA)
+        yield chromium
+        chromium.close()
+
+
+def room_of(browser, site: LiveWorld, who: str, errors: list[str], viewport: dict | None = None):
+    """The person's page in the room, joined (the state line left 'connecting')."""
+    page = signed_in_page(browser, site, who)
+    if viewport:
+        page.set_viewport_size(viewport)
+    page.on("pageerror", lambda error: errors.append(f"{who}: {error}"))
+    page.goto(f"{site.base}/live/{site.session_id}/room")
+    page.wait_for_function(f"{ROOM_STATE} !== 'connecting'")
+    return page
+
+
+def hears(page) -> None:
+    """The student's <audio> element plays the live stream: time advances, bytes were decoded."""
+    page.wait_for_function("document.getElementById('audio').currentTime > 1.5", timeout=30_000)
+    assert page.evaluate("document.getElementById('audio').webkitAudioDecodedByteCount") > 0
+    assert page.evaluate("window.Hls === undefined")  # no video library for the sound
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_a_webinar_with_sound_chat_a_poll_a_dropped_link_and_its_end(browser, site: LiveWorld) -> None:
+    site.session_id = site.new_session("Кинематика")
+    errors: list[str] = []
+    teacher = room_of(browser, site, "teacher", errors)
+    teacher.on("dialog", lambda dialog: dialog.accept())  # the confirmations
+    assert teacher.is_visible("#go-live") and teacher.locator("#audio").count() == 0  # no echo of oneself
+    teacher.click("#go-live")
+    teacher.wait_for_selector("#stop-live:visible", timeout=20_000)
+    assert teacher.is_hidden("#present-help")
+
+    first = room_of(browser, site, "student", errors)
+    second = room_of(browser, site, "hacker", errors, viewport={"width": 360, "height": 740})
+    assert first.locator("#present").count() == 0 and first.evaluate("window.Hls === undefined")
+    for student in (first, second):
+        hears(student)
+
+    # chat: what people type, and their names, stay text
+    second.fill("#chat-text", "<script>window.pwned=2</script>Салам")
+    second.press("#chat-text", "Enter")
+    for page in (first, teacher):
+        page.wait_for_function("document.getElementById('chat').textContent.includes('Салам')")
+        assert page.locator("#chat img, #chat script").count() == 0
+        assert HTML_NAME in page.text_content("#chat")
+        assert page.evaluate("window.pwned") is None
+
+    # a poll: both vote, the teacher sees both answers
+    teacher.click("#poll-new-box summary")
+    teacher.fill("#poll-new-question", "Понятно?")
+    teacher.fill("#poll-new-options", "Да\nНет")
+    teacher.click("#poll-new button")
+    for student, choice in ((first, 0), (second, 1)):
+        student.wait_for_selector("#poll-form:visible")
+        student.check(f"#poll-options input[value='{choice}']")
+        student.click("#poll-send")
+        student.wait_for_selector("#poll-results:visible")
+    teacher.wait_for_function("document.getElementById('poll-total').textContent.includes('2')", timeout=10_000)
+
+    shoot(teacher, "room-teacher-desktop")
+    shoot(second, "room-student-360")
+    first.set_viewport_size({"width": 1280, "height": 800})
+    shoot(first, "room-student-desktop")
+
+    # the link drops for 20 s; what was said meanwhile arrives after it comes back
+    second.context.set_offline(True)
+    second.wait_for_function(f"{ROOM_STATE} === 'reconnecting'", timeout=60_000)
+    first.fill("#chat-text", "Пока тебя не было")
+    first.press("#chat-text", "Enter")
+    teacher.click("#poll-close")
+    teacher.wait_for_timeout(20_000)
+    second.context.set_offline(False)
+    second.wait_for_function("document.getElementById('chat').textContent.includes('Пока тебя не было')",
+                             timeout=30_000)
+    second.wait_for_function("document.getElementById('poll-note').textContent.includes('closed')")
+    second.wait_for_function(f"{ROOM_STATE} === 'live'")
+    hears(second)
+
+    # moderation: muted, then removed, and told so
+    line = teacher.locator("#chat li", has_text="Салам")
+    line.locator("button", has_text="Mute").click()
+    second.wait_for_function("document.getElementById('chat-text').disabled")
+    assert "turned off" in second.text_content("#chat-note")
+    teacher.locator("#chat li", has_text="Салам").locator("button", has_text="Remove").click()
+    second.wait_for_selector("#room-over:visible")
+    assert "removed you" in second.text_content("#room-over")
+
+    # the end: the teacher confirms, goes on to the replay (or the session page); students are told
+    teacher.click("#end")
+    teacher.wait_for_url(lambda url: "/room" not in url, timeout=60_000)
+    first.wait_for_selector("#room-over:visible")
+    assert "ended" in first.text_content("#room-over")
+    with site.app.app_context():
+        assert db.session.get(LiveSession, site.session_id).status == LiveStatus.ENDED
+    assert errors == []
+
+
+def test_a_teacher_whose_browser_refuses_the_microphone_is_told_how_to_allow_it(site: LiveWorld) -> None:
+    site.session_id = site.new_session("Без микрофона")
+    with playwright.sync_playwright() as driver:  # no fake-UI flag here: the refusal must stand
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS + FAKE_MEDIA[:1])
+        errors: list[str] = []
+        teacher = room_of(chromium, site, "teacher", errors)
+        teacher.context.new_cdp_session(teacher).send("Browser.setPermission", {
+            "permission": {"name": "microphone"}, "setting": "denied", "origin": site.base})
+        teacher.wait_for_function("!document.getElementById('go-live').disabled")
+        teacher.click("#go-live")
+        teacher.wait_for_selector("#present-help:visible")
+        assert "Allow" in teacher.text_content("#present-help") and "microphone" in teacher.text_content("#present-help")
+        assert teacher.is_visible("#go-live") and teacher.is_enabled("#go-live")  # they can try again
+        with site.app.app_context():
+            assert db.session.get(LiveSession, site.session_id).presenter_id is None  # nobody went live
+        chromium.close()
+    assert errors == []
