@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("live", __name__)
 
-from webinar.live import events, interaction, page, routes  # noqa: E402,F401
+from webinar.live import events, interaction, page, routes, slide_routes  # noqa: E402,F401
