@@ -26,15 +26,15 @@ _last: dict[Hashable, float] = {}
 
 def soon(key: Hashable, flush: Callable[[], None]) -> None:
     """Have flush() run once for key within LIVE_COALESCE_SECONDS (folded with other calls meanwhile)."""
-    interval = float(current_app.config["LIVE_COALESCE_SECONDS"])
-    now = time.monotonic()
+    app = current_app._get_current_object()
+    interval, now = float(app.config["LIVE_COALESCE_SECONDS"]), time.monotonic()
+    key = (id(app), key)  # two apps in one process (tests) never share a flush
     with _lock:
         if key in _pending:
             return
         _pending.add(key)
         delay = max(0.0, _last.get(key, -interval) + interval - now)
         _forget(now)
-    app = current_app._get_current_object()
     socketio.start_background_task(_run, app, key, flush, delay)
 
 

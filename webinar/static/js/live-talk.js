@@ -197,8 +197,9 @@ export function talkPart(room) {
   }
 
   const feed = byId("reaction-feed");
-  function showReaction(data) {
-    const item = element("span", "reaction", `${data.emoji} ${data.name}`);
+  function showReaction(data) { // {counts: {emoji: n}}: everyone's reactions of the last second, together
+    const text = Object.entries(data.counts || {}).map(([emoji, n]) => (n > 1 ? `${emoji}×${n}` : emoji)).join(" ");
+    const item = element("span", "reaction", text);
     feed.append(item);
     while (feed.children.length > 4) feed.firstChild.remove();
     setTimeout(() => item.remove(), 4000);
