@@ -1,10 +1,13 @@
 """Who may do what in a webinar: the course's teachers (and admins) run it, its groups attend."""
 from __future__ import annotations
 
-from flask import abort
+from datetime import datetime, timedelta
+
+from flask import abort, current_app
 
 from webinar.extensions import db
-from webinar.models import LiveSession, Role, User
+from webinar.models import LiveSession, LiveStatus, Role, User
+from webinar.models.base import utcnow
 
 
 def runs(session: LiveSession, user: User) -> bool:
@@ -28,3 +31,13 @@ def session_for(user: User, session_id: int, *, manage: bool = False) -> LiveSes
     if not (runs(found, user) if manage else may_enter(found, user)):
         abort(403)
     return found
+
+
+def lobby_opens(session: LiveSession) -> datetime:
+    """When students may enter: a little before the start."""
+    return session.starts_at - timedelta(minutes=current_app.config["LIVE_LOBBY_MINUTES"])
+
+
+def lobby_is_open(session: LiveSession) -> bool:
+    """Students may enter the room from the lobby's opening until the session ends."""
+    return session.status != LiveStatus.ENDED and utcnow() >= lobby_opens(session)

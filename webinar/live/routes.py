@@ -1,11 +1,12 @@
 """Webinar pages: schedule one, its page (lobby, slides, replay), cancel it."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,21 +18,11 @@ from webinar.courses.queries import course_for
 from webinar.extensions import db
 from webinar.lectures.forms import ConfirmForm
 from webinar.live import bp
-from webinar.live.access import runs, session_for
+from webinar.live.access import lobby_is_open, lobby_opens, runs, session_for
 from webinar.live.forms import ScheduleForm
-from webinar.models import Course, Group, LiveSession, LiveStatus, Role, User
+from webinar.models import Course, LiveSession, LiveStatus, Role, User, live_session_groups
 from webinar.models.base import utcnow
 from workers import dispatch
-
-
-def lobby_opens(session: LiveSession) -> datetime:
-    """When students may enter: a little before the start."""
-    return session.starts_at - timedelta(minutes=current_app.config["LIVE_LOBBY_MINUTES"])
-
-
-def lobby_is_open(session: LiveSession) -> bool:
-    """Students may enter the room from the lobby's opening until the session ends."""
-    return session.status != LiveStatus.ENDED and utcnow() >= lobby_opens(session)
 
 
 def sessions_of(course: Course, user: User) -> list[LiveSession]:
@@ -47,17 +38,17 @@ def upcoming_for(user: User, days: int = 14) -> list[LiveSession]:
     group_ids = [g.id for g in user.groups]
     if not group_ids:
         return []
-    query = (select(LiveSession).join(LiveSession.groups).where(Group.id.in_(group_ids))
-             .where(LiveSession.status != LiveStatus.ENDED, LiveSession.starts_at <= horizon)
-             .order_by(LiveSession.starts_at).distinct())
+    theirs = select(live_session_groups.c.session_id).where(live_session_groups.c.group_id.in_(group_ids))
+    query = (select(LiveSession).where(LiveSession.id.in_(theirs), LiveSession.status != LiveStatus.ENDED,
+                                       LiveSession.starts_at <= horizon).order_by(LiveSession.starts_at))
     cutoff = utcnow() - timedelta(hours=12)  # a session nobody ended stops inviting after a while
     return [s for s in db.session.scalars(query) if s.starts_at + timedelta(minutes=s.duration_minutes) > cutoff]
 
 
 def _starts_at(form: ScheduleForm) -> datetime:
     """The form's date and time, read in the university's time zone, as UTC."""
-    local = datetime.combine(form.day.data, form.time.data).replace(tzinfo=get_timezone())
-    return local.astimezone(utcnow().tzinfo)
+    zone = ZoneInfo(str(get_timezone()))  # not the pytz object: replace() would give it local mean time
+    return datetime.combine(form.day.data, form.time.data, tzinfo=zone).astimezone(timezone.utc)
 
 
 def _attach_slides(session: LiveSession, upload) -> None:
