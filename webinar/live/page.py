@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from webinar.access import signed_in
 from webinar.live import bp
-from webinar.live.access import runs, session_for
+from webinar.live.access import lobby_is_open, runs, session_for
 from webinar.models import LiveSession, LiveStatus
 
 REACTIONS = ["👍", "👏", "❤️", "😂", "😮", "❓"]
@@ -109,8 +109,6 @@ def room_config(session: LiveSession, teacher: bool) -> dict:
 @signed_in
 def room(session_id: int):
     """The room: students listen and take part; the course's teachers present and moderate."""
-    from webinar.live.routes import lobby_is_open
-
     session = session_for(current_user, session_id)
     teacher = runs(session, current_user)
     if session.status == LiveStatus.ENDED or not (teacher or lobby_is_open(session)):

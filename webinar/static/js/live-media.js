@@ -12,7 +12,7 @@ function loadScript(src) {
 
 function slowLink() {
   const link = navigator.connection;
-  return Boolean(link && (link.saveData || ["slow-2g", "2g", "3g"].includes(link.effectiveType)));
+  return Boolean(link && (link.saveData || ["slow-2g", "2g"].includes(link.effectiveType)));
 }
 
 export function mediaPart(room) {
@@ -93,6 +93,7 @@ export function mediaPart(room) {
     if (window.MediaSource || window.ManagedMediaSource) {
       await loadScript(room.config.hls_script);
       hls = new window.Hls({ startLevel: 0, capLevelToPlayerSize: true, maxBufferLength: 10 });
+      if (navigator.connection && navigator.connection.effectiveType === "3g") hls.autoLevelCapping = 0; // 240p
       hls.loadSource(room.session.video_hls);
       hls.attachMedia(video);
     } else {

@@ -79,7 +79,8 @@ export function talkPart(room) {
   function questionItem(question) {
     const li = element("li", question.answered ? "answered" : "");
     li.dataset.id = question.id;
-    const votes = element("span", "votes", strings.votes.replace("{n}", question.votes));
+    const votes = element("span", "votes", `👍 ${question.votes}`);
+    votes.title = strings.votes.replace("{n}", question.votes);
     li.append(votes, element("span", "text", question.text), element("small", "name", question.name));
     if (question.answered) li.append(element("span", "tag", strings.answered));
     else if (!room.you.teacher && !question.mine && !question.voted) {
@@ -159,8 +160,8 @@ export function talkPart(room) {
     if (!choices.length) { note.textContent = strings.pick_one; return; }
     note.textContent = "";
     try {
-      await room.send("vote", { poll: poll.id, choices });
-      poll.mine = choices;
+      const answer = await room.send("vote", { poll: poll.id, choices });
+      poll.mine = answer.choices || choices;
       drawPoll();
     } catch (error) {
       note.textContent = error.message;
@@ -178,8 +179,8 @@ export function talkPart(room) {
     handButton.addEventListener("click", async () => {
       handButton.disabled = true;
       try {
-        await room.send("hand", { up: !room.you.hand });
-        room.you.hand = !room.you.hand;
+        const answer = await room.send("hand", { up: !room.you.hand });
+        room.you.hand = answer.up ?? !room.you.hand;
         drawHand();
       } catch (error) {
         room.showState(error.message, "error");
@@ -197,11 +198,12 @@ export function talkPart(room) {
   }
 
   const feed = byId("reaction-feed");
-  function showReaction(data) { // {counts: {emoji: n}}: everyone's reactions of the last second, together
-    const text = Object.entries(data.counts || {}).map(([emoji, n]) => (n > 1 ? `${emoji}×${n}` : emoji)).join(" ");
-    const item = element("span", "reaction", text);
+  function showReaction(data) { // everyone's reactions of the last second, together
+    const counts = Object.entries(data.counts || {});
+    if (!counts.length) return;
+    const item = element("span", "reaction", counts.map(([emoji, n]) => (n > 1 ? `${emoji} ${n}` : emoji)).join("  "));
     feed.append(item);
-    while (feed.children.length > 4) feed.firstChild.remove();
+    while (feed.children.length > 3) feed.firstChild.remove();
     setTimeout(() => item.remove(), 4000);
   }
   for (const button of document.querySelectorAll(".react")) {

@@ -64,7 +64,8 @@ export function present(room) {
     const list = byId("hands");
     list.replaceChildren(...hands.map((hand) => {
       const li = document.createElement("li");
-      li.append(`✋ ${hand.name} `, button(words.lower, "button", () => act("lower_hand", { user: hand.user })));
+      const name = Object.assign(document.createElement("span"), { textContent: `✋ ${hand.name}` });
+      li.append(name, button(words.lower, "button", () => act("lower_hand", { user: hand.user })));
       return li;
     }));
     if (!hands.length) list.append(Object.assign(document.createElement("li"), { className: "empty", textContent: words.no_hands }));
