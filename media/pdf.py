@@ -36,7 +36,9 @@ HEAD_BYTES = 1024  # readers accept the header anywhere in the first KB, after j
 TAIL_BYTES = 1024  # ... and the %%EOF marker anywhere in the last KB
 LONG_SIDE = 1280  # px: a 16:9 slide becomes 1280×720, sharp on a phone turned sideways
 MAX_LONG_SIDE = 4096
-QUALITY = {"webp": 70, "jpeg": 72}  # a text slide: ~20 KB WebP, ~40 KB JPEG (bench in the report)
+QUALITY = {"webp": 70, "jpeg": 72}  # a text slide: ~23 KB WebP, ~41 KB JPEG at 1280 px (bench/pdf_pages.py)
+PAGE_BUDGET = 80 * 1024  # a page over this (a photo) is encoded again at HEAVY_QUALITY
+HEAVY_QUALITY = {"webp": 45, "jpeg": 50}
 SUFFIXES = {"webp": "webp", "jpeg": "jpg"}
 _PDFIUM = threading.RLock()
 
@@ -197,13 +199,20 @@ def _check_images(page: pdfium.PdfPage, number: int, limits: PdfLimits) -> None:
 
 
 def _save(image: Image.Image, number: int, out_dir: Path, formats: tuple[str, ...]) -> Page:
-    """Encode one page in every format."""
+    """Encode one page in every format; a heavy page (a photo) again at a lower quality."""
     files: dict[str, Path] = {}
     for fmt in formats:
         target = out_dir / f"{number}.{SUFFIXES[fmt]}"
-        if fmt == "webp":
-            image.save(target, "WEBP", quality=QUALITY["webp"], method=4)
-        else:
-            image.save(target, "JPEG", quality=QUALITY["jpeg"], optimize=True, progressive=True)
+        _encode(image, target, fmt, QUALITY[fmt])
+        if target.stat().st_size > PAGE_BUDGET:
+            _encode(image, target, fmt, HEAVY_QUALITY[fmt])
         files[fmt] = target
     return Page(number, image.width, image.height, files, {fmt: path.stat().st_size for fmt, path in files.items()})
+
+
+def _encode(image: Image.Image, target: Path, fmt: str, quality: int) -> None:
+    """Write the image as WebP or progressive JPEG."""
+    if fmt == "webp":
+        image.save(target, "WEBP", quality=quality, method=4)
+    else:
+        image.save(target, "JPEG", quality=quality, optimize=True, progressive=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fpdf import FPDF
+from PIL import Image, ImageFilter
 
 SLIDE_PT = (960, 540)  # a 16:9 slide, in points
 LINES = ["The first law: dU = dQ - dW", "Heat capacity at constant volume",
@@ -32,6 +33,17 @@ def slides_pdf(path: Path, pages: int = 3) -> Path:
         pdf.set_line_width(3)
         pdf.polyline([(600, 300), (600, 480), (900, 480)])
         pdf.line(600, 480, 900, 380 - number * 20)
+    pdf.output(str(path))
+    return path
+
+
+def photo_pdf(path: Path, pages: int = 1) -> Path:
+    """A full-slide photo-like picture (blurred noise: harder to compress than most photos) per page."""
+    photo = Image.effect_noise((1600, 900), 64).filter(ImageFilter.GaussianBlur(1.2)).convert("RGB")
+    pdf = FPDF(unit="pt", format=(SLIDE_PT[1], SLIDE_PT[0]), orientation="L")
+    for _ in range(pages):
+        pdf.add_page()
+        pdf.image(photo, x=0, y=0, w=SLIDE_PT[0], h=SLIDE_PT[1])
     pdf.output(str(path))
     return path
 

@@ -8,7 +8,7 @@ from typing import Callable
 import pytest
 from PIL import Image
 
-from media.pdf import LONG_SIDE, PdfLimits, PdfRejected, inspect_pdf, render_pages, sniff_pdf
+from media.pdf import LONG_SIDE, PAGE_BUDGET, PdfLimits, PdfRejected, inspect_pdf, render_pages, sniff_pdf
 from tests.media import pdfs
 
 
@@ -30,6 +30,11 @@ def test_a_three_page_deck_becomes_three_webp_and_three_jpeg_sized_for_phones(de
         assert 5_000 < page.size("webp") < 40_000, page.size("webp")
         assert page.size("webp") < page.size("jpeg") < 70_000
     assert progress == pytest.approx([1 / 3, 2 / 3, 1.0])
+
+
+def test_a_photo_page_is_encoded_again_to_stay_within_the_page_budget(tmp_path: Path) -> None:
+    (page,) = render_pages(pdfs.photo_pdf(tmp_path / "photo.pdf"), tmp_path / "out", formats=("webp",))
+    assert 40_000 < page.size("webp") <= PAGE_BUDGET  # about 100 KB at the text slides' quality
 
 
 def test_inspection_counts_pages_and_ignores_the_name(deck: Path, tmp_path: Path) -> None:

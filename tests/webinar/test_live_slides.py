@@ -23,7 +23,7 @@ from tests.conftest import make_app
 from tests.media import pdfs
 from webinar.extensions import db
 from webinar.live.slides import slides_url
-from webinar.models import (Assessment, Course, CourseGroup, CourseTeacher, Group, Job, JobStatus, LiveSession,
+from webinar.models import (Assessment, Course, CourseGroup, CourseTeacher, Group, Job, JobStatus, LiveEvent, LiveSession,
                             Role, SlidesStatus, User)
 from webinar.models.base import utcnow
 from webinar.storage import storage
@@ -96,6 +96,9 @@ def test_the_teachers_pdf_becomes_pages_for_the_students_of_the_groups(
     with app.app_context():
         job = db.session.query(Job).filter_by(kind="live_slides").one()
         assert job.status == JobStatus.DONE and job.result["pages"] == 3
+        event = db.session.query(LiveEvent).filter_by(session_id=session_id, kind="slide").one()
+        assert event.data["page"] == 1 and event.data["slide_count"] == 3  # the room learns of the deck
+        assert event.data["slides_url"] == f"/live/{session_id}/slides/{session.slides_prefix.rsplit('/', 1)[1]}/{{n}}.webp"
 
     webp = fetch(as_student, deck_url(app, session_id, 2))
     assert webp.status_code == 200 and webp.mimetype == "image/webp"
