@@ -6,7 +6,7 @@ from typing import Any
 from flask import Flask
 
 from webinar import (access, admin, auth, cli, compression, courses, errors, files, i18n, lectures, live, realtime,
-                     security, storage, uploads)
+                     security, static_files, storage, uploads)
 from webinar.config import Defaults
 from webinar.extensions import csrf, db, limiter, login_manager, migrate
 from webinar.setup import configure
@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     compression.init_app(app)
+    static_files.init_app(app)
     i18n.init_app(app)
     access.init_app(app)
     security.init_app(app)

@@ -1,0 +1,29 @@
+"""Static files carry their content hash, so a second visit fetches no CSS or script at all."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from webinar.static_files import IMMUTABLE, version_of
+
+
+def test_pages_link_versioned_static_files_that_are_cached_for_good(client: FlaskClient) -> None:
+    page = client.get("/login").text
+    css = re.search(r'href="(/static/app\.css\?v=[0-9a-f]{10})"', page)
+    assert css, page
+    with client.get(css.group(1)) as response:
+        assert response.status_code == 200 and response.headers["Cache-Control"] == IMMUTABLE
+    with client.get("/static/app.css") as plain:
+        assert plain.status_code == 200 and "immutable" not in plain.headers.get("Cache-Control", "")
+
+
+def test_a_changed_file_gets_a_new_version(app: Flask, tmp_path: Path) -> None:
+    app.static_folder = str(tmp_path)
+    (tmp_path / "x.js").write_text("one")
+    first = version_of(app, "x.js")
+    (tmp_path / "x.js").write_text("two!")
+    assert first and version_of(app, "x.js") not in (None, first)
+    assert version_of(app, "missing.js") is None
