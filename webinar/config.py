@@ -29,6 +29,7 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"  # one process on the embedded default
 
     REDIS_URL: str | None = None
+    SOCKETIO_CHANNEL = "flask-socketio"  # the Redis pub/sub channel; one per deployment sharing a Redis
     HUEY_NAME = "aralyk"
     HUEY_IMMEDIATE = False
     WORKER_THREADS = 2

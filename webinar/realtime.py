@@ -20,7 +20,7 @@ PROGRESS = "/progress"
 def init_app(app: Flask) -> None:
     """Bind Socket.IO (threading mode, simple-websocket) to the Redis message queue, if any."""
     socketio.init_app(app, async_mode="threading", message_queue=app.config.get("REDIS_URL"),
-                      manage_session=False, cors_allowed_origins=[])
+                      channel=app.config["SOCKETIO_CHANNEL"], manage_session=False, cors_allowed_origins=[])
     app.extensions["aralyk.push"] = bool(app.config.get("REDIS_URL"))
 
 

@@ -12,6 +12,7 @@ carrying that session cookie, against the app on a real threaded HTTP server.
 from __future__ import annotations
 
 import functools
+import socket
 import threading
 import time
 from contextlib import contextmanager
@@ -131,6 +132,12 @@ class LiveClient:
     def disconnect(self) -> None:
         if self.sio.connected:
             self.sio.disconnect()
+
+    def drop(self) -> None:
+        """The link drops: the TCP connection goes away with no goodbye to the server."""
+        assert self.sio.transport() == "websocket", "drop() needs the WebSocket transport"
+        self.sio.eio.ws.sock.shutdown(socket.SHUT_RDWR)
+        assert self.wait_gone()
 
 
 @dataclass
@@ -252,6 +259,27 @@ class LiveWorld:
         for session in self.http.values():
             session.close()
         with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@contextmanager
+def another_app(config: dict[str, Any]) -> Iterator[tuple[Flask, str]]:
+    """A second app (e.g. the server after a restart) served meanwhile; yields (app, base URL).
+
+    Flask-SocketIO's extension object is global: binding a second app rebinds it, so the first app's
+    Socket.IO server is put back afterwards.
+    """
+    from webinar.extensions import socketio
+
+    first = socketio.server
+    app = make_app(config)
+    try:
+        with serving(app) as base:
+            yield app, base
+    finally:
+        socketio.server = first
+        with app.app_context():
             db.session.remove()
             db.engine.dispose()
 

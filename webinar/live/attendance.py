@@ -85,6 +85,6 @@ def _row(spans: list[AttendanceSpan], low: datetime, high: datetime, now: dateti
     """One student's row from their spans, clipped to low..high."""
     clipped = [(max(s.joined_at, low), min(s.left_at or now, high)) for s in spans]
     still_there = any(s.left_at is None for s in spans)
-    return Attendance(user=spans[0].user, minutes=round(covered_seconds(clipped) / 60, 1),
+    return Attendance(user=spans[0].user, minutes=covered_seconds(clipped) / 60,
                       first_join=min(s.joined_at for s in spans),
                       last_leave=None if still_there else max(s.left_at for s in spans))

@@ -34,7 +34,7 @@ from webinar.models.base import utcnow
 log = logging.getLogger(__name__)
 NAMESPACE = "/live"
 MAX_PAYLOAD_BYTES = 4096  # text events; media chunks have their own limit
-EVENTS: dict[str, str] = {}  # event name → who may send it, for the authorization tests
+EVENTS: dict[str, str] = {}  # event name → who may send it ('unseated': before joining), for the authorization tests
 
 
 @dataclass
@@ -118,7 +118,7 @@ def live_event(name: str, *, who: str = "anyone", max_bytes: int = MAX_PAYLOAD_B
     """Register a /live handler: who is 'anyone' (seated students and teachers), 'teacher' or
     'presenter'. The handler gets (session, participant, data) and returns the ack's extra fields.
     Events are refused once the session ended unless after_end (catching up still works)."""
-    EVENTS[name] = who
+    EVENTS[name] = who if seated else "unseated"
 
     def decorate(handler: Callable) -> Callable:
         @functools.wraps(handler)
@@ -206,7 +206,8 @@ def _rate_limiter() -> RateLimiter:
 def throttle(session: LiveSession, name: str, rule: str) -> None:
     """Count one `name` event of the current user; Refused when over rule (e.g. '3 per minute')."""
     limiter, item = _rate_limiter(), parse(rule)
-    keys = ("live", name, str(session.id), str(current_user.id))
+    keys = (current_app.config.get("RATELIMIT_KEY_PREFIX") or "aralyk", "live", name, str(session.id),
+            str(current_user.id))
     if not limiter.hit(item, *keys):
         wait = max(1, math.ceil(limiter.get_window_stats(item, *keys).reset_time - time.time()))
         raise Refused(_("Too fast: wait %(seconds)d s and try again.", seconds=wait))
