@@ -16,7 +16,9 @@ from webinar.extensions import db
 from webinar.lectures.forms import ConfirmForm
 from webinar.lectures.progress import watch_progress
 from webinar.lectures.service import lectures_of
-from webinar.live.routes import sessions_of, upcoming_for
+from webinar.courses.home import student_overview
+from webinar.live.access import lobby_is_open
+from webinar.live.routes import sessions_of
 from webinar.models import Assessment, Course, CourseGroup, CourseTeacher, Group, Role, User
 
 
@@ -30,7 +32,8 @@ def home():
         return redirect(url_for("admin.users"))
     courses = courses_of(current_user)
     if current_user.role == Role.STUDENT:
-        return render_template("courses/student_home.html", courses=courses, upcoming=upcoming_for(current_user))
+        return render_template("courses/student_home.html", home=student_overview(current_user, courses),
+                               lobby_is_open=lobby_is_open)
     picker = pick(courses, request.args.get("year"), request.args.get("semester", type=int),
                   request.args.get("course", type=int), request.args.get("group", type=int))
     return render_template("courses/teacher_home.html", picker=picker, courses=courses,

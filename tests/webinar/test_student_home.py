@@ -1,0 +1,87 @@
+"""The student's home: next webinars and lectures to watch, in a page light enough for 2G."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from webinar.extensions import db
+from webinar.models import (Assessment, Course, CourseGroup, CourseTeacher, Group, Lecture, LiveSession,
+                            LectureStatus, WatchProgress)
+from webinar.models.base import utcnow
+
+GROUP = "ПИ-1-23"
+FIRST_VISIT_BUDGET = 50 * 1024
+
+
+@pytest.fixture
+def course_id(app: Flask, as_teacher: FlaskClient, as_student: FlaskClient) -> int:
+    with app.app_context():
+        course = Course(academic_year="2026-2027", semester=1, title="Физика", assessment=Assessment.EXAM)
+        course.teacher_links.append(CourseTeacher(teacher_id=as_teacher.user.id, is_owner=True))
+        course.group_links.append(CourseGroup(group=db.session.scalar(select(Group).where(Group.name == GROUP))))
+        db.session.add(course)
+        db.session.commit()
+        return course.id
+
+
+def add_lecture(app: Flask, course_id: int, title: str, *, days_ago: int, watched: str | None = None,
+                student_id: int | None = None) -> None:
+    """A published 100 s lecture; optionally with the student's watch buckets (20 of 5 s)."""
+    with app.app_context():
+        published = utcnow() - timedelta(days=days_ago)
+        lecture = Lecture(course_id=course_id, title=title, status=LectureStatus.READY, duration=100.0,
+                          manifest={"audio": {"audio_opus": {"path": "audio.webm", "bytes": 1}}},
+                          media_prefix="lectures/x", created_at=published, published_at=published)
+        db.session.add(lecture)
+        db.session.flush()
+        if watched is not None:
+            db.session.add(WatchProgress(user_id=student_id, lecture_id=lecture.id, watched=watched, position=10))
+        db.session.commit()
+
+
+def test_home_lists_new_and_unfinished_lectures_and_the_next_webinar(app, as_student, course_id) -> None:
+    student_id = as_student.user.id
+    add_lecture(app, course_id, "Новая", days_ago=1)
+    add_lecture(app, course_id, "Начатая", days_ago=40, watched="1" * 5, student_id=student_id)
+    add_lecture(app, course_id, "Просмотренная", days_ago=2, watched="1" * 20, student_id=student_id)
+    add_lecture(app, course_id, "Старая", days_ago=40)
+    with app.app_context():
+        group = db.session.scalar(select(Group).where(Group.name == GROUP))
+        db.session.add(LiveSession(course_id=course_id, title="Вебинар", groups=[group],
+                                   starts_at=utcnow() + timedelta(minutes=5)))
+        db.session.commit()
+    page = as_student.get("/").text
+    watch = page[page.index('id="to-watch"'):page.index('id="courses"')]
+    assert "Новая" in watch and "Начатая" in watch and "watched 25%" in watch
+    assert "Просмотренная" not in watch and "Старая" not in watch
+    assert "Вебинар" in page and "/room" in page  # the lobby is open five minutes before
+
+
+def same_origin_assets(html: str) -> list[str]:
+    """Stylesheets, scripts and images a page makes the browser fetch from us."""
+    return re.findall(r'<(?:link[^>]+href|script[^>]+src|img[^>]+src)="(/[^"]+)"', html)
+
+
+def transferred(client: FlaskClient, path: str) -> int:
+    """Bytes on the wire for one response, compressed as a browser would ask."""
+    with client.get(path, headers={"Accept-Encoding": "br, gzip"}) as response:
+        assert response.status_code == 200, path
+        return len(response.get_data()) + sum(len(k) + len(v) + 4 for k, v in response.headers.items())
+
+
+@pytest.mark.parametrize("page", ["/", "/courses/{course_id}"])
+def test_the_students_pages_stay_under_50_kb_on_a_first_visit(app, as_student, course_id, page) -> None:
+    for days in range(12):
+        add_lecture(app, course_id, f"Лекция {days} " + "х" * 60, days_ago=days)
+    path = page.format(course_id=course_id)
+    with as_student.get(path) as response:
+        html = response.text
+    total = transferred(as_student, path) + sum(transferred(as_student, asset) for asset in same_origin_assets(html))
+    assert same_origin_assets(html), "the page links its stylesheet"
+    print(f"first visit {path}: {total} bytes")
+    assert total <= FIRST_VISIT_BUDGET, f"{path}: {total} bytes"
