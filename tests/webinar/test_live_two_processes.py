@@ -1,0 +1,134 @@
+"""Two web processes and Redis: people on different processes share one webinar.
+
+Each process is a real `python -m tests.webinar.live_server` on its own port, on one SQLite file,
+with Redis as the Socket.IO message queue and the rate-limit storage.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from tests.conftest import _free_port, make_app
+from tests.webinar.live_world import LiveWorld, live_config
+from webinar.extensions import db, socketio
+
+pytestmark = pytest.mark.redis
+START_TIMEOUT = 30.0
+
+
+def answers(url: str) -> bool:
+    """Whether the server answers HTTP at url."""
+    try:
+        with urllib.request.urlopen(url, timeout=1):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def web_process(config: dict[str, Any], log: Path) -> Iterator[str]:
+    """A server process for config; yields its base URL once it answers."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "tests.webinar.live_server", json.dumps(config), str(port)],
+                                stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not answers(f"{base}/login"):
+            assert proc.poll() is None, f"server exited with {proc.returncode}:\n{log.read_text(errors='replace')}"
+            assert time.monotonic() < deadline, f"server did not answer:\n{log.read_text(errors='replace')}"
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[tuple[LiveWorld, str, str]]:
+    """The world on process A (its base) and process B's base URL."""
+    tmp = tmp_path_factory.mktemp("two")
+    tag = uuid.uuid4().hex[:8]
+    config = live_config(tmp, f"sqlite:///{tmp / 'aralyk.sqlite3'}", REDIS_URL=redis_url,
+                         SOCKETIO_CHANNEL=f"aralyk-test-{tag}", RATELIMIT_KEY_PREFIX=f"test-{tag}",
+                         HUEY_NAME=f"two-{tag}")
+    first = socketio.server
+    app = make_app(config)  # builds the schema and fills it; serves nothing itself
+    try:
+        with web_process(config, tmp / "a.log") as a, web_process(config, tmp / "b.log") as b:
+            world = LiveWorld(app, a)
+            world.populate()
+            try:
+                yield world, a, b
+            finally:
+                world.close()
+    finally:
+        socketio.server = first
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def fresh(two: tuple[LiveWorld, str, str]) -> Iterator[tuple[LiveWorld, str, str]]:
+    """A new webinar for the test; its clients are disconnected after it."""
+    world, a, b = two
+    world.session_id = world.new_session()
+    yield world, a, b
+    world.drop_clients()
+
+
+def test_students_on_different_processes_see_each_others_chat(fresh: tuple[LiveWorld, str, str]) -> None:
+    world, a, b = fresh
+    teacher, _ = world.join("teacher", base=a)
+    on_a, _ = world.join("student", base=a)
+    on_b, ack = world.join("student2", base=b)
+    assert ack["online"] == 3  # counted from the database, so across processes
+    assert on_b.call("chat", {"text": "привет с B"})["ok"]
+    assert on_a.call("chat", {"text": "привет с A"})["ok"]
+    for client in (teacher, on_a, on_b):
+        evs = client.wait(lambda c=client: len(c.evs("chat")) == 2 and c.evs("chat"))
+        assert [e["data"]["text"] for e in evs] == ["привет с B", "привет с A"]
+        assert evs[0]["seq"] < evs[1]["seq"]
+    assert on_a.wait(lambda: {"online": 3} in on_a.of("presence"))  # B's join announced on A
+
+
+def test_a_teacher_on_one_process_removes_a_student_on_the_other(fresh: tuple[LiveWorld, str, str]) -> None:
+    world, a, b = fresh
+    teacher, _ = world.join("teacher", base=a)
+    removed, _ = world.join("student3", base=b)
+    classmate, _ = world.join("student2", base=b)
+    assert teacher.call("remove", {"user": world.users["student3"]}) == {"ok": True}
+    assert removed.wait_ev("removed")["data"] == {"user": world.users["student3"]}
+    assert removed.wait_gone()
+    assert classmate.wait_ev("removed")
+    again = world.connect("student3", base=b)
+    assert again.join(world.session_id) == {"ok": False, "error": "The teacher removed you from this webinar."}
+    assert classmate.call("chat", {"text": "ещё здесь"})["ok"] and teacher.wait_ev("chat")
+
+
+def test_the_chat_limit_holds_across_processes(fresh: tuple[LiveWorld, str, str]) -> None:
+    world, a, b = fresh
+    on_a, _ = world.join("student", base=a)
+    on_b, _ = world.join("student", base=b)
+    for n in range(5):
+        assert (on_a if n % 2 else on_b).call("chat", {"text": str(n)})["ok"], n
+    assert on_a.call("chat", {"text": "шестое"})["error"].startswith("Too fast")
