@@ -12,6 +12,7 @@ translates them):
 - ``encrypted``: it needs a password to open.
 - ``too_many_pages``: more than ``PdfLimits.max_pages`` (params: pages, max).
 - ``huge_image``: a page holds a picture over ``PdfLimits.max_image_pixels`` (params: page).
+- ``too_complex``: (media/pdf_isolated.py) drawing needed more time or memory than its limits.
 
 PDFium is not thread-safe, so every call into it holds one process-wide lock; image encoding
 runs outside it.

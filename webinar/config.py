@@ -76,6 +76,8 @@ class Defaults:
     LIVE_SLIDES_MAX_BYTES = 50 * 1024 * 1024  # a PDF of slides; the upload route lifts MAX_CONTENT_LENGTH to it
     LIVE_SLIDES_MAX_PAGES = 300
     LIVE_SLIDES_LONG_SIDE = 1280  # px of a page image's long side: 1280×720 for a 16:9 slide
+    LIVE_SLIDES_TIMEOUT_SECONDS = 600  # drawing a whole PDF, in a child process
+    LIVE_SLIDES_MEMORY_BYTES = 2 * 1024**3  # that child's address-space limit
     LIVE_CHAT_RATE_LIMIT = "5 per 10 seconds"  # per person and session, shared by all processes with Redis
     LIVE_CHAT_MAX_CHARS = 500
     LIVE_QUESTION_RATE_LIMIT = "3 per minute"  # per person and session

@@ -16,7 +16,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import update
 
-from media.pdf import Page, PdfRejected, inspect_pdf, render_pages
+from media.pdf import Page, PdfRejected
+from media.pdf_isolated import render_isolated
 from media.storage import NotFound
 from webinar.extensions import db, socketio
 from webinar.live.room import NAMESPACE, as_message, record, room
@@ -57,14 +58,12 @@ def render_slides(ctx: JobContext) -> dict[str, Any]:
 
 
 def _render(ctx: JobContext, source: Path, out: Path) -> list[Page]:
-    """Inspect and render; a refused PDF is recorded on the session (the old deck stays)."""
-    limits = pdf_limits()
+    """Render in a child process; a refused PDF is recorded on the session (the old deck stays)."""
+    config = current_app.config
     try:
-        info = inspect_pdf(source, limits)
-        ctx.progress(0.05, f"{info.pages} pages")
-        reporter = _Reporter(ctx)
-        return render_pages(source, out, long_side=current_app.config["LIVE_SLIDES_LONG_SIDE"],
-                            limits=limits, on_progress=reporter)
+        return render_isolated(source, out, long_side=config["LIVE_SLIDES_LONG_SIDE"], limits=pdf_limits(),
+                               timeout=config["LIVE_SLIDES_TIMEOUT_SECONDS"],
+                               memory_bytes=config["LIVE_SLIDES_MEMORY_BYTES"], on_progress=_Reporter(ctx))
     except PdfRejected as exc:
         _refuse(ctx, exc.code)
         storage().delete(source_key(ctx.payload["session_id"], ctx.payload["revision"]))
@@ -85,7 +84,7 @@ class _Reporter:
     def __call__(self, fraction: float) -> None:
         if fraction - self.last >= 0.02 or fraction >= 1.0:
             self.last = fraction
-            self.ctx.progress(0.05 + 0.85 * fraction, "rendering")
+            self.ctx.progress(0.9 * fraction, "rendering")
 
 
 def _upload(pages: list[Page], prefix: str) -> None:

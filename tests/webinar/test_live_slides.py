@@ -198,6 +198,23 @@ def test_pdfs_above_the_apps_form_limit_pass_up_to_the_slides_limit(app_config: 
     assert row(small_forms, session_id).slides_revision == 1  # nothing stored for it
 
 
+def test_the_schedule_form_takes_a_pdf_above_the_apps_form_limit_too(app_config: dict, tmp_path: Path) -> None:
+    small_forms = make_app({**app_config, "MAX_CONTENT_LENGTH": 100_000, "LIVE_SLIDES_MAX_BYTES": 600_000})
+    client, teacher_id = _teacher_client(small_forms)
+    with small_forms.app_context():
+        course = db.session.get(LiveSession, _webinar(small_forms, teacher_id)).course
+        course_id, group_id = course.id, course.groups[0].id
+    picture = _noise_pdf(tmp_path / "photo.pdf", 300)
+    with picture.open("rb") as fileobj:
+        response = client.post(f"/courses/{course_id}/webinars/new", content_type="multipart/form-data", data={
+            "title": "Кинематика", "day": "2026-12-10", "time": "10:30", "duration": "80", "groups": str(group_id),
+            "slides": (fileobj, "photo.pdf")})
+    assert response.status_code == 302
+    with small_forms.app_context():
+        scheduled = db.session.query(LiveSession).filter_by(title="Кинематика").one()
+        assert (scheduled.slides_status, scheduled.slide_count) == (SlidesStatus.READY, 1)
+
+
 def _teacher_client(app: Flask, *, csrf: bool = False) -> tuple[FlaskClient, int]:
     """A signed-in teacher of a new app (the fixtures' app is another one)."""
     with app.app_context():

@@ -29,6 +29,7 @@ _REASONS = {
     "damaged": _l("The PDF is damaged or incomplete. Export it again, or copy the whole file again, and upload it."),
     "encrypted": _l("The PDF is protected with a password. Save a copy without the password and upload that one."),
     "too_many_pages": _l("The PDF has more pages than the limit of %(max)s. Remove the pages you will not show, or split it into parts."),
+    "too_complex": _l("The PDF's pages are too complex to turn into pictures in time. Export it again with simpler pages (flattened pictures, no effects) and upload it."),
     "huge_image": _l("A page of the PDF holds a picture far too large to show. Export the slides with compressed pictures and upload them again."),
 }
 _UNKNOWN = _l("The slides could not be prepared. Try again later; if it keeps failing, send the PDF to the administrator.")
