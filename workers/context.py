@@ -11,6 +11,14 @@ class JobRejected(Exception):
     """The job's input is unusable; retrying will not help."""
 
 
+class RetryLater(Exception):
+    """The job failed for now (a mail server down); requeue it, but run it only after retry_after seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 @dataclass
 class JobContext:
     """A running job's id, payload and lease, with progress reporting."""

@@ -39,6 +39,15 @@ class Heartbeat(threading.Thread):
                     return  # the handler finds out at its next progress report or at completion
 
 
+def _requeue(job_id: int, delay: float | None) -> None:
+    """Hand a requeued job back to Huey: at once, or after the delay its handler asked for (RetryLater)."""
+    task = current_app.extensions["aralyk.run_job_task"]
+    if delay:
+        task.schedule((job_id,), delay=delay)
+    else:
+        task(job_id)
+
+
 def run_job(job_id: int) -> None:
     """Claim and run a job if it is still claimable; a no-op otherwise."""
     owner = worker_id()
@@ -70,7 +79,7 @@ def run_job(job_id: int) -> None:
         db.session.rollback()
         log.exception("job %s failed", job_id)
         if lease.fail(job_id, owner, f"{type(exc).__name__}: {exc}", retry=True):
-            current_app.extensions["aralyk.run_job_task"](job_id)
+            _requeue(job_id, getattr(exc, "retry_after", None))
         raise
     finally:
         beat.stopped.set()
