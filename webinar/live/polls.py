@@ -39,9 +39,10 @@ def clean_options(data: Any) -> list[str]:
     return options
 
 
-def poll_of(session: LiveSession, data: Any) -> Poll:
-    """The payload's poll, if it is one of this session's."""
-    poll = db.session.get(Poll, field(data, "poll", int))
+def poll_of(session: LiveSession, data: Any, *, closing: bool = False) -> Poll:
+    """The payload's poll, if it is one of this session's; locked so a vote and a close do not cross
+    (PostgreSQL: votes share the lock, a close takes it alone; SQLite serializes writers anyway)."""
+    poll = db.session.get(Poll, field(data, "poll", int), with_for_update={"read": not closing})
     if poll is None or poll.session_id != session.id:
         raise Refused(_("This poll is not in this webinar."))
     return poll
@@ -70,7 +71,8 @@ def poll_open(session: LiveSession, participant: Participant | None, data: Any) 
     """A new poll for everyone; the one open before it closes with its final counts."""
     question = clean_text(data, "question", QUESTION_MAX_CHARS, _("Write the poll's question."))
     options, multiple = clean_options(data), bool(field(data, "multiple", bool, required=False))
-    for earlier in db.session.scalars(select(Poll).where(Poll.session_id == session.id, Poll.is_open)).all():
+    for earlier in db.session.scalars(select(Poll).where(Poll.session_id == session.id, Poll.is_open)
+                                      .with_for_update()).all():
         close(session, earlier)
     poll = Poll(session_id=session.id, question=question, options=options, multiple=multiple,
                 opened_t=session.relative(utcnow()))
@@ -124,8 +126,9 @@ def _save_answer(poll_id: int, user_id: int, choices: list[int]) -> None:
 
 
 def _send_results(session_id: int, poll_id: int) -> None:
-    """Broadcast an open poll's counts as they are now."""
-    session, poll = db.session.get(LiveSession, session_id), db.session.get(Poll, poll_id)
+    """Broadcast an open poll's counts as they are now (never after its final counts: a close waits)."""
+    session = db.session.get(LiveSession, session_id)
+    poll = db.session.get(Poll, poll_id, with_for_update={"read": True})
     if session is not None and poll is not None and poll.is_open:
         broadcast(session, "poll_results", results(poll))
 
@@ -133,7 +136,7 @@ def _send_results(session_id: int, poll_id: int) -> None:
 @live_event("poll_close", who="teacher")
 def poll_close(session: LiveSession, participant: Participant | None, data: Any) -> dict[str, Any]:
     """The teacher closes the poll; everyone sees the final counts."""
-    poll = poll_of(session, data)
+    poll = poll_of(session, data, closing=True)
     if poll.is_open:
         close(session, poll)
     return results(poll)
