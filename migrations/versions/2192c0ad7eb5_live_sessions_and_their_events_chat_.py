@@ -38,6 +38,7 @@ def upgrade():
     sa.Column('slide_count', sa.Integer(), nullable=False),
     sa.Column('slides_revision', sa.Integer(), nullable=False),
     sa.Column('current_slide', sa.Integer(), nullable=False),
+    sa.Column('last_seq', sa.Integer(), nullable=False),
     sa.Column('lecture_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -83,6 +84,7 @@ def upgrade():
     op.create_table('live_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=24), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('t', sa.Double(), nullable=False),
@@ -93,7 +95,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_live_event'))
     )
     with op.batch_alter_table('live_event', schema=None) as batch_op:
-        batch_op.create_index('ix_live_event_session_seq', ['session_id', 'id'], unique=False)
+        batch_op.create_index('ix_live_event_session_seq', ['session_id', 'seq'], unique=True)
 
     op.create_table('live_participant',
     sa.Column('session_id', sa.Integer(), nullable=False),

@@ -5,8 +5,10 @@ Every handler is declared with `@live_event(name, who=...)`, which checks on **e
 the user may still do this in this session, validates the payload's shape and size, and turns a
 refusal into an ack of `{"ok": False, "error": <translated sentence>}`.
 
-`broadcast()` persists a LiveEvent (its id is the sequence number clients catch up by) in the
-caller's transaction, commits, and emits `ev` = {seq, kind, t, data} to the session's room.
+`broadcast()` persists a LiveEvent in the caller's transaction, commits, and emits `ev` = {seq, kind,
+t, data} to the session's room. seq counts 1, 2, 3… per session (LiveSession.last_seq, bumped with
+the session row locked until commit), so commit order is seq order on every database and a client
+that sees seq jump by more than one knows it missed something.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from flask_login import current_user
 from limits import parse
 from limits.storage import MovingWindowSupport, storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, RateLimiter
+from sqlalchemy import update
 
 from webinar.extensions import db, socketio
 from webinar.live.access import may_enter, runs
@@ -150,18 +153,25 @@ def live_event(name: str, *, who: str = "anyone", max_bytes: int = MAX_PAYLOAD_B
     return decorate
 
 
+def next_seq(session_id: int) -> int:
+    """Take the session's next sequence number; the row stays locked until the caller commits."""
+    table = LiveSession.__table__
+    return db.session.execute(update(table).where(table.c.id == session_id)
+                              .values(last_seq=table.c.last_seq + 1).returning(table.c.last_seq)).scalar_one()
+
+
 def record(session: LiveSession, kind: str, data: dict[str, Any], user_id: int | None = None) -> LiveEvent:
     """Add the event to the caller's transaction (not committed, not emitted)."""
     now = utcnow()
-    event = LiveEvent(session_id=session.id, kind=kind, user_id=user_id, t=session.relative(now), at=now,
-                      data=data)
+    event = LiveEvent(session_id=session.id, seq=next_seq(session.id), kind=kind, user_id=user_id,
+                      t=session.relative(now), at=now, data=data)
     db.session.add(event)
     return event
 
 
 def as_message(event: LiveEvent) -> dict[str, Any]:
     """What clients get for an event."""
-    return {"seq": event.id, "kind": event.kind, "t": round(event.t, 2), "data": event.data}
+    return {"seq": event.seq, "kind": event.kind, "t": round(event.t, 2), "data": event.data}
 
 
 def broadcast(session: LiveSession, kind: str, data: dict[str, Any], user_id: int | None = None) -> dict[str, Any]:

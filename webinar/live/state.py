@@ -22,15 +22,15 @@ CATCH_UP_LIMIT = 500
 
 def last_seq(session: LiveSession) -> int:
     """The sequence number of the session's latest event (0 when none yet)."""
-    return db.session.scalar(select(func.max(LiveEvent.id)).where(LiveEvent.session_id == session.id)) or 0
+    return db.session.scalar(select(LiveSession.__table__.c.last_seq).where(LiveSession.id == session.id)) or 0
 
 
 def events_since(session: LiveSession, since: int, limit: int = CATCH_UP_LIMIT) -> list[dict[str, Any]] | None:
     """The events after since, in order; None when the client should take a snapshot instead."""
     if since < 0 or since > last_seq(session):
         return None
-    rows = db.session.scalars(select(LiveEvent).where(LiveEvent.session_id == session.id, LiveEvent.id > since)
-                              .order_by(LiveEvent.id).limit(limit + 1)).all()
+    rows = db.session.scalars(select(LiveEvent).where(LiveEvent.session_id == session.id, LiveEvent.seq > since)
+                              .order_by(LiveEvent.seq).limit(limit + 1)).all()
     return None if len(rows) > limit else [as_message(row) for row in rows]
 
 

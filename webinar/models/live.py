@@ -71,6 +71,7 @@ class LiveSession(db.Model):
     slide_count: Mapped[int] = mapped_column(default=0)
     slides_revision: Mapped[int] = mapped_column(default=0)  # one per uploaded PDF; a job renders one
     current_slide: Mapped[int] = mapped_column(default=0)
+    last_seq: Mapped[int] = mapped_column(default=0)  # the latest LiveEvent.seq; bumped under the row's lock
     lecture_id: Mapped[int | None] = mapped_column(ForeignKey("lecture.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -89,13 +90,14 @@ class LiveSession(db.Model):
 
 
 class LiveEvent(db.Model):
-    """One broadcast of a session, in order: the id is the sequence number for catch-up."""
+    """One broadcast of a session, in order: seq (1, 2, 3… per session) is what clients catch up by."""
 
     __tablename__ = "live_event"
-    __table_args__ = (Index("ix_live_event_session_seq", "session_id", "id"),)
+    __table_args__ = (Index("ix_live_event_session_seq", "session_id", "seq", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("live_session.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(default=0)
     kind: Mapped[str] = mapped_column(String(24))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     t: Mapped[float] = mapped_column(default=0.0)
