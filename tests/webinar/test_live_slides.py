@@ -22,11 +22,12 @@ from media.storage import S3Storage
 from tests.conftest import make_app
 from tests.media import pdfs
 from webinar.extensions import db
-from webinar.live.slides import slides_url
+from webinar.live.slides import attach_pdf, slides_url
 from webinar.models import (Assessment, Course, CourseGroup, CourseTeacher, Group, Job, JobStatus, LiveEvent, LiveSession,
                             Role, SlidesStatus, User)
 from webinar.models.base import utcnow
 from webinar.storage import storage
+from workers import dispatch
 
 GROUP = "ПИ-1-23"
 
@@ -168,6 +169,27 @@ def test_a_replaced_pdf_removes_the_old_pages_and_old_urls_get_the_new_ones_unca
     stale = fetch(as_student, old_url)
     assert stale.status_code == 200 and stale.headers["Cache-Control"] == "private, no-cache"
     assert stale.data == fetch(as_student, deck_url(app, session_id, 1)).data
+
+
+def test_a_pdf_replaced_before_its_job_ran_is_skipped_and_only_the_newer_deck_is_kept(
+        app: Flask, as_teacher: FlaskClient, session_id: int, deck: Path, tmp_path: Path) -> None:
+    newer = pdfs.slides_pdf(tmp_path / "v2.pdf", pages=2)
+    with app.test_request_context():
+        session, teacher = db.session.get(LiveSession, session_id), db.session.get(User, as_teacher.user.id)
+        first = attach_pdf(session, deck, teacher)
+        db.session.commit()
+        second = attach_pdf(session, newer, teacher)  # before the first job ran (a busy queue)
+        db.session.commit()
+        first_id, second_id = first.id, second.id
+    with app.app_context():
+        dispatch(first_id)
+        dispatch(second_id)
+    with app.app_context():
+        assert db.session.get(Job, first_id).result == {"skipped": "session deleted or slides replaced"}
+    session = row(app, session_id)
+    assert (session.slides_status, session.slide_count, session.slides_revision) == (SlidesStatus.READY, 2, 2)
+    assert sorted(k.rsplit("/", 1)[1] for k in stored(app, session_id)) == \
+           ["1.jpg", "1.webp", "2.jpg", "2.webp", "source-2.pdf"]
 
 
 def _noise_pdf(path: Path, side: int) -> Path:
