@@ -127,23 +127,11 @@ def presenter_gone(sid: str) -> None:
 @live_event("end", who="teacher")
 def end(session: LiveSession, participant: Any, data: Any) -> dict[str, Any]:
     """End the session for everyone; the answer and the `ended` event carry the replay's URL."""
-    lecture_url = finish(session)
+    from webinar.live.lifecycle import end_session  # it imports the lecture and job machinery
+
+    lecture_url = end_session(session)
     broadcast(session, "ended", {"lecture_url": lecture_url})
     return {"lecture_url": lecture_url}
-
-
-def finish(session: LiveSession) -> str | None:
-    """The lifecycle's end; until the lead's end_session lands, only mark it ended and close attendance."""
-    from webinar.live.lifecycle import end_session
-
-    try:
-        return end_session(session)
-    except NotImplementedError:
-        log.warning("end_session is not written yet: session %s only marked ended", session.id)
-        now = utcnow()
-        session.status, session.ended_at = LiveStatus.ENDED, now
-        attendance.close_open_spans(session, now)
-        return None
 
 
 from webinar.live import chat  # noqa: E402,F401  (registers chat and moderation handlers)
