@@ -1,6 +1,9 @@
 """The /live core with real python-socketio clients against a real server: join, chat, moderation, end."""
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 import socketio
 from sqlalchemy import select
@@ -9,6 +12,7 @@ from tests.webinar.live_world import LiveWorld, another_app
 from webinar.extensions import db
 from webinar.live.room import EVENTS
 from webinar.models import ChatMessage, LiveSession, LiveStatus, Participant
+from webinar.models.base import utcnow
 
 NOT_UNDERSTOOD = "The request was not understood."
 TEACHER_ONLY = "Only the teacher can do this."
@@ -101,6 +105,17 @@ def test_a_message_of_500_characters_after_stripping_is_taken(live: LiveWorld) -
     student, _ = live.join("student")
     assert student.call("chat", {"text": "  " + "я" * 500 + "\n "})["ok"]
     assert chats(live)[0].text == "я" * 500
+
+
+def test_students_wait_for_the_lobby_teachers_do_not(live: LiveWorld) -> None:
+    live.session_id = live.new_session("Завтра", starts_at=utcnow() + timedelta(hours=1))
+    student = live.connect("student")
+    refusal = student.join(live.session_id)
+    assert refusal["ok"] is False
+    assert re.fullmatch(r"You can join from \d\d:\d\d, a little before the start\.", refusal["error"])
+    assert live.join("teacher")[1]["session"]["status"] == "scheduled"
+    soon = live.new_session("Скоро", starts_at=utcnow() + timedelta(minutes=10))
+    assert student.join(soon)["ok"]
 
 
 def test_anonymous_cannot_connect(live: LiveWorld) -> None:

@@ -8,13 +8,13 @@ import logging
 from typing import Any
 
 from flask import request
-from flask_babel import gettext as _
+from flask_babel import format_datetime, gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from webinar.extensions import db, socketio
 from webinar.live import attendance, state
-from webinar.live.access import may_enter
+from webinar.live.access import lobby_is_open, lobby_opens, may_enter, runs
 from webinar.live.participants import enter
 from webinar.live.room import (NAMESPACE, Refused, Seat, broadcast, field, leave_seat, live_event, person_room,
                                room, seat, take_seat)
@@ -39,6 +39,9 @@ def join(data: Any) -> dict[str, Any]:
     session = db.session.get(LiveSession, session_id)
     if session is None or not may_enter(session, current_user):
         raise Refused(_("This webinar is not open to you."))
+    if session.status != LiveStatus.ENDED and not (runs(session, current_user) or lobby_is_open(session)):
+        opens = format_datetime(lobby_opens(session), "HH:mm")
+        raise Refused(_("You can join from %(time)s, a little before the start.", time=opens))
     enter(session, current_user)
     if session.status != LiveStatus.ENDED:
         sit_down(session, current_user)
