@@ -33,7 +33,7 @@ ROOM_STATE = "document.getElementById('room-state').dataset.state"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWorld]:
     tmp = tmp_path_factory.mktemp("e2e-live")
-    config = live_config(tmp, f"sqlite:///{tmp / 'aralyk.sqlite3'}", WTF_CSRF_ENABLED=True)
+    config = live_config(tmp, f"sqlite:///{tmp / 'aralyk.sqlite3'}", WTF_CSRF_ENABLED=True, LIVE_WORK_DIR=str(tmp / "live"))
     with served_live(config) as world:
         world.add_student("hacker", HTML_NAME)
         yield world
@@ -58,6 +58,40 @@ def room_of(browser, site: LiveWorld, who: str, errors: list[str], viewport: dic
     return page
 
 
+class Bytes:
+    """Bytes a page moved over the network (HTTP bodies and headers, websocket frames), from CDP."""
+
+    def __init__(self, page) -> None:
+        self.http: dict[str, int] = {}
+        self.urls: dict[str, str] = {}
+        self.frames = 0
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})  # a first visit
+        cdp.on("Network.requestWillBeSent", lambda event: self.urls.setdefault(event["requestId"], event["request"]["url"]))
+        cdp.on("Network.dataReceived", self._data)
+        cdp.on("Network.loadingFinished", self._finished)
+        cdp.on("Network.webSocketFrameReceived", self._frame)
+        cdp.on("Network.webSocketFrameSent", self._frame)
+
+    def _data(self, event: dict) -> None:
+        self.http[event["requestId"]] = self.http.get(event["requestId"], 0) + event["encodedDataLength"]
+
+    def _finished(self, event: dict) -> None:
+        self.http[event["requestId"]] = max(self.http.get(event["requestId"], 0), int(event["encodedDataLength"]))
+
+    def _frame(self, event: dict) -> None:
+        self.frames += len(event["response"]["payloadData"])
+
+    def total(self, *, but: str = "\0") -> int:
+        """Everything, or everything but the requests whose URL contains `but`."""
+        return sum(n for r, n in self.http.items() if but not in self.urls.get(r, "")) + self.frames
+
+    def breakdown(self) -> str:
+        rows = sorted(((n, self.urls.get(r, r)) for r, n in self.http.items()), reverse=True)
+        return "\n".join([*(f"{n:7d} {url}" for n, url in rows), f"{self.frames:7d} websocket frames"])
+
+
 def hears(page) -> None:
     """The student's <audio> element plays the live stream: time advances, bytes were decoded."""
     page.wait_for_function("document.getElementById('audio').currentTime > 1.5", timeout=30_000)
@@ -80,7 +114,15 @@ def test_a_webinar_with_sound_chat_a_poll_a_dropped_link_and_its_end(browser, si
     teacher.wait_for_selector("#stop-live:visible", timeout=20_000)
     assert teacher.is_hidden("#present-help")
 
-    first = room_of(browser, site, "student", errors)
+    first = signed_in_page(browser, site, "student")
+    moved = Bytes(first)
+    first.on("pageerror", lambda error: errors.append(f"student: {error}"))
+    first.goto(f"{site.base}/live/{site.session_id}/room")
+    first.wait_for_function("document.getElementById('audio').currentTime > 0", timeout=30_000)
+    page_bytes, sound_bytes = moved.total(but="/listen"), moved.total() - moved.total(but="/listen")
+    print(f"student's room page, first visit: {page_bytes} bytes of page and {sound_bytes} of sound "
+          "transferred before the first sound")
+    assert page_bytes < 40_000, moved.breakdown()  # as a lecture's data-saver page (gzip: no br over http)
     second = room_of(browser, site, "hacker", errors, viewport={"width": 360, "height": 740})
     assert first.locator("#present").count() == 0 and first.evaluate("window.Hls === undefined")
     for student in (first, second):

@@ -95,12 +95,14 @@ def room_config(session: LiveSession, teacher: bool) -> dict:
         "teacher": teacher,
         "socket_script": static("vendor/socket.io.min.js"),
         "hls_script": static("vendor/hls.light.min.js"),
+        "modules": {"media": static("js/live-media.js"), "talk": static("js/live-talk.js")},
         "namespace": "/live",
         "reactions": REACTIONS,
         "back_url": url_for("live.show", session_id=session.id),
         "strings": room_strings(),
     }
     if teacher:
+        config["modules"]["present_media"] = static("js/present-media.js")
         config.update(present_script=static("js/present.js"), present_strings=presenter_strings())
     return config
 

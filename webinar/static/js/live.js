@@ -2,9 +2,7 @@
 // trips on a 600 ms link) carries the events; the sound comes over plain HTTP into an <audio>
 // element. Every event has a sequence number: the page applies them in order and, after a gap or
 // a dropped link, asks for what it missed (webinar/live/protocol.md).
-import { mediaPart } from "./live-media.js";
-import { talkPart } from "./live-talk.js";
-
+// The parts are imported by their versioned URLs (cached for good, preloaded by the page).
 const config = JSON.parse(document.getElementById("room-config").textContent);
 const strings = config.strings;
 const stateLine = document.getElementById("room-state");
@@ -57,12 +55,10 @@ function applyAll(events) {
   for (const ev of [...events, ...waiting].sort((a, b) => a.seq - b.seq)) apply(ev);
 }
 
-// A gap: the event says which seq came before it in this session (`prev`, if the server sends
-// it); without that, any jump counts, since other sessions' events share the numbering.
+// seq counts 1, 2, 3… per session: a jump means events were missed (a dropped frame, a restart).
 function receive(ev) {
-  const gap = ev.prev !== undefined ? ev.prev > last : last && ev.seq > last + 1;
   if (catching) held.push(ev);
-  else if (gap) { held.push(ev); catchUp(); }
+  else if (ev.seq > last + 1) { held.push(ev); catchUp(); }
   else apply(ev);
 }
 
@@ -164,6 +160,7 @@ window.addEventListener("online", () => {
 room.on("ended", (data) => finish(strings.ended, data.lecture_url));
 room.on("removed", (data) => { if (room.you && data.user === room.you.id) finish(strings.removed); });
 
+const [{ mediaPart }, { talkPart }] = await Promise.all([import(config.modules.media), import(config.modules.talk)]);
 const parts = [mediaPart(room), talkPart(room)];
 room.redraw = () => { for (const part of parts) part.redraw?.(); };
 connect();

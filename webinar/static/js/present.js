@@ -1,8 +1,6 @@
 // The teacher's side of the room, loaded only for those who run the session: going live (the
 // microphone always, a camera or the screen if chosen), slides, polls, hands, answering questions,
 // moderating the chat and ending the webinar. Every action that cannot be undone asks first.
-import { broadcaster } from "./present-media.js";
-
 const byId = (id) => document.getElementById(id);
 
 function button(text, className, onClick) {
@@ -11,7 +9,8 @@ function button(text, className, onClick) {
   return node;
 }
 
-export function present(room) {
+export async function present(room) {
+  const { broadcaster } = await import(room.config.modules.present_media);
   const words = room.config.present_strings;
   const muted = new Set(); // people the teacher muted (from the `muted` events)
   const fill = (text, name) => text.replace("{name}", name);
