@@ -33,7 +33,8 @@ ROOM_STATE = "document.getElementById('room-state').dataset.state"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWorld]:
     tmp = tmp_path_factory.mktemp("e2e-live")
-    config = live_config(tmp, f"sqlite:///{tmp / 'aralyk.sqlite3'}", WTF_CSRF_ENABLED=True, LIVE_WORK_DIR=str(tmp / "live"))
+    config = live_config(tmp, f"sqlite:///{tmp / 'aralyk.sqlite3'}", WTF_CSRF_ENABLED=True,
+                         LIVE_WORK_DIR=str(tmp / "live"))
     with served_live(config) as world:
         world.add_student("hacker", HTML_NAME)
         yield world

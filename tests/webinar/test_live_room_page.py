@@ -33,7 +33,8 @@ def test_a_student_gets_the_room_without_the_presenter_script(live: LiveWorld) -
     assert config["session"] == live.session_id and config["teacher"] is False
     assert "present_script" not in config and "present_strings" not in config
     assert "present.js" not in response.text and 'id="go-live"' not in response.text
-    assert config["socket_script"].endswith("vendor/socket.io.min.js")
+    assert "/vendor/socket.io.min.js?v=" in config["socket_script"]  # versioned: cached for good
+    assert all("?v=" in url for url in config["modules"].values()) and "present_media" not in config["modules"]
     assert "hls" not in " ".join(re.findall(r'<script[^>]*src="([^"]+)"', response.text))  # video is on request
     assert config["back_url"] == f"/live/{live.session_id}"
 
@@ -41,7 +42,8 @@ def test_a_student_gets_the_room_without_the_presenter_script(live: LiveWorld) -
 def test_the_teacher_gets_the_presenter_controls(live: LiveWorld) -> None:
     response = room(live, "teacher")
     config = config_of(response.text)
-    assert config["teacher"] is True and config["present_script"].endswith("js/present.js")
+    assert config["teacher"] is True and "/js/present.js?v=" in config["present_script"]
+    assert "/js/present-media.js?v=" in config["modules"]["present_media"]
     assert "microphone" in config["present_strings"]["no_mic"]
     assert 'id="go-live"' in response.text and 'id="audio"' not in response.text  # no echo of oneself
 
