@@ -80,6 +80,7 @@ class Defaults:
     LIVE_SLIDES_MEMORY_BYTES = 2 * 1024**3  # that child's address-space limit
     LIVE_CHAT_RATE_LIMIT = "5 per 10 seconds"  # per person and session, shared by all processes with Redis
     LIVE_CHAT_MAX_CHARS = 500
+    LIVE_JOIN_RATE_LIMIT = "30 per minute"  # joins per person and session: a reconnect loop cannot flood the database
     LIVE_QUESTION_RATE_LIMIT = "3 per minute"  # per person and session
     LIVE_REACTION_RATE_LIMIT = "10 per 10 seconds"
     LIVE_HAND_RATE_LIMIT = "10 per minute"  # raising and lowering one's own hand

@@ -87,6 +87,8 @@ def test_html_in_chat_and_names_is_stored_raw_and_sent_as_data(live: LiveWorld) 
     ("chat", "hi", NOT_UNDERSTOOD),
     ("chat", ["hi"], NOT_UNDERSTOOD),
     ("chat", None, NOT_UNDERSTOOD),
+    ("chat", b"\x00binary", NOT_UNDERSTOOD),
+    ("chat", {"text": {"$ne": ""}}, NOT_UNDERSTOOD),
     ("catch_up", {"since": "1 OR 1"}, NOT_UNDERSTOOD),
     ("join", {"session": "1"}, NOT_UNDERSTOOD),
     ("join", {"session": True}, NOT_UNDERSTOOD),
@@ -116,6 +118,13 @@ def test_students_wait_for_the_lobby_teachers_do_not(live: LiveWorld) -> None:
     assert live.join("teacher")[1]["session"]["status"] == "scheduled"
     soon = live.new_session("Скоро", starts_at=utcnow() + timedelta(minutes=10))
     assert student.join(soon)["ok"]
+
+
+def test_a_reconnect_loop_is_slowed_down(live: LiveWorld) -> None:
+    client = live.connect("student3")
+    answers = [client.join(live.session_id) for _ in range(31)]
+    assert all(answer["ok"] for answer in answers[:30])
+    assert answers[30]["ok"] is False and answers[30]["error"].startswith("Too fast: wait")
 
 
 def test_anonymous_cannot_connect(live: LiveWorld) -> None:

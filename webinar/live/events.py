@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_babel import format_datetime, gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
@@ -17,7 +17,7 @@ from webinar.live import attendance, state
 from webinar.live.access import lobby_is_open, lobby_opens, may_enter, runs
 from webinar.live.participants import enter
 from webinar.live.room import (NAMESPACE, Refused, Seat, broadcast, field, leave_seat, live_event, person_room,
-                               room, seat, take_seat)
+                               room, seat, take_seat, throttle)
 from webinar.models import LiveSession, LiveStatus, User
 from webinar.models.base import utcnow
 
@@ -42,6 +42,7 @@ def join(data: Any) -> dict[str, Any]:
     if session.status != LiveStatus.ENDED and not (runs(session, current_user) or lobby_is_open(session)):
         opens = format_datetime(lobby_opens(session), "HH:mm")
         raise Refused(_("You can join from %(time)s, a little before the start.", time=opens))
+    throttle(session, "join", current_app.config["LIVE_JOIN_RATE_LIMIT"])
     enter(session, current_user)
     if session.status != LiveStatus.ENDED:
         sit_down(session, current_user)
