@@ -85,3 +85,15 @@ class Defaults:
     LIVE_REACTION_RATE_LIMIT = "10 per 10 seconds"
     LIVE_HAND_RATE_LIMIT = "10 per minute"  # raising and lowering one's own hand
     LIVE_COALESCE_SECONDS = 1.0  # poll counts, upvotes and reactions go out at most this often
+
+    # Announcements and their e-mail copies: no SMTP_HOST or MAIL_FROM, no e-mail (the pages say so)
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 587
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = True
+    SMTP_TIMEOUT_SECONDS = 20
+    MAIL_FROM: str | None = None  # "Aralyk <noreply@university.kg>"
+    PUBLIC_BASE_URL: str | None = None  # "https://aralyk.kg" for links in e-mails; None: the posting request's host
+    ANNOUNCEMENT_MAX_CHARS = 5000
+    ANNOUNCEMENT_RETRY_SECONDS = 60  # failed e-mails are tried again after 1, 2, 4… minutes (JOB_MAX_ATTEMPTS runs)

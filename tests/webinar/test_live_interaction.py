@@ -18,6 +18,11 @@ def refused(ack: dict, *words: str) -> bool:
     return ack.get("ok") is False and all(word in ack["error"] for word in words)
 
 
+def at_most(began: float) -> int:
+    """Broadcasts allowed since began when they are coalesced to one a second (a busy machine is slow)."""
+    return int(time.monotonic() - began) + 2
+
+
 def drop_link(client: LiveClient) -> None:
     """Cut the connection the way a lost link does: no goodbye packet, the server just stops hearing it."""
     eio = client.sio.eio
@@ -215,6 +220,7 @@ def test_poll_results_are_coalesced(live: LiveWorld) -> None:
     students = [live.join(name)[0] for name in names]
     poll = open_poll(teacher, ["A", "B", "C", "D"])
     last: dict[int, int] = {}
+    began = time.monotonic()
     for n in range(20):  # a burst: everyone keeps changing their answer
         who = n % len(students)
         assert students[who].call("vote", {"poll": poll, "choices": [n % 4]})["ok"]
@@ -224,7 +230,7 @@ def test_poll_results_are_coalesced(live: LiveWorld) -> None:
     assert teacher.wait(lambda: any(e["data"] == expected for e in teacher.evs("poll_results")))
     time.sleep(1.3)  # nothing more is pending
     sent = teacher.evs("poll_results")
-    assert 1 <= len(sent) <= 3 and sent[-1]["data"] == expected, sent
+    assert 1 <= len(sent) <= at_most(began) and sent[-1]["data"] == expected, sent
     _, ack = live.join("student")
     assert ack["poll"]["counts"] == final and ack["poll"]["total"] == 3
     with live.app.app_context():
@@ -295,7 +301,8 @@ def test_reactions_are_whitelisted_limited_and_sent_together(live: LiveWorld) ->
     student, _ = live.join("student")
     assert refused(student.call("react", {"emoji": "💩"}), "not available")
     assert refused(student.call("react", {"emoji": "<b>"}), "not available")
+    began = time.monotonic()
     acks = [student.call("react", {"emoji": "👏"}) for _ in range(11)]
     assert all(a["ok"] for a in acks[:10]) and refused(acks[10], "Too fast")
     assert teacher.wait(lambda: sum(e["data"]["counts"].get("👏", 0) for e in teacher.evs("reaction")) == 10)
-    assert len(teacher.evs("reaction")) <= 3
+    assert len(teacher.evs("reaction")) <= at_most(began)

@@ -64,7 +64,7 @@ def test_closing_a_poll_while_votes_pour_in_keeps_the_final_counts_true(live: Li
     voters = [threading.Thread(target=keep_voting, args=(s, poll, refusals)) for s in students]
     for voter in voters:
         voter.start()
-    teacher.wait(lambda: teacher.evs("poll_results"))
+    teacher.wait(lambda: any(e["data"]["total"] == 3 for e in teacher.evs("poll_results")))  # all are voting
     closed = teacher.call("poll_close", {"poll": poll})
     for voter in voters:
         voter.join(30)
