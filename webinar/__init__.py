@@ -10,6 +10,7 @@ from webinar import (access, admin, auth, cli, compression, courses, errors, fil
 from webinar.config import Defaults
 from webinar.extensions import csrf, db, limiter, login_manager, migrate
 from webinar.setup import configure
+from webinar import announcements
 import workers
 
 
@@ -42,3 +43,4 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(live.bp)
     lectures.init_app(app)
     return app
+    announcements.init_app(app)

@@ -177,6 +177,8 @@ class LectureRun:
     def finish(self) -> None:
         """Publish the final manifest and remove earlier runs' files."""
         self.publish(LectureStatus.READY, final=True)
+        from webinar.announcements.service import announce_lecture  # here: it imports the web features
+        announce_lecture(self.lecture_id)  # the first publish only; never fails the lecture
         keep = {self.prefix, f"lectures/{self.lecture_id}/captions"}
         if current_app.config["KEEP_SOURCES"]:
             keep.add(f"lectures/{self.lecture_id}/source")  # to re-process when the ladder improves

@@ -79,6 +79,8 @@ def schedule(course_id: int):
                               created_by_id=current_user.id)
         db.session.add(session)
         db.session.commit()
+        from webinar.announcements.service import announce_webinar  # here: the package imports this one's course
+        announce_webinar(session)
         if form.slides.data:
             _attach_slides(session, form.slides.data)
         flash(_("The webinar was scheduled. Students of the groups see it on their page."), "success")

@@ -1,4 +1,6 @@
 """Database models."""
+from webinar.models.announcements import (Announcement, AnnouncementKind, AnnouncementRead,
+                                          AnnouncementSettings, DeliveryStatus, EmailDelivery, announcement_groups)
 from webinar.models.courses import Assessment, Course, CourseGroup, CourseTeacher, Group
 from webinar.models.jobs import Job, JobStatus
 from webinar.models.lectures import Caption, Lecture, LectureStatus, WatchProgress
@@ -9,6 +11,8 @@ from webinar.models.users import Role, User, group_members
 
 __all__ = [
     "Assessment", "Course", "CourseGroup", "CourseTeacher", "Group",
+    "Announcement", "AnnouncementKind", "AnnouncementRead", "AnnouncementSettings", "DeliveryStatus",
+    "EmailDelivery", "announcement_groups",
     "AttendanceSpan", "ChatMessage", "LiveEvent", "LiveSession", "LiveStatus", "Participant", "Poll",
     "PollAnswer", "Question", "QuestionVote", "SlidesStatus", "live_session_groups",
     "Caption", "Job", "JobStatus", "Lecture", "LectureStatus", "WatchProgress", "Role", "Upload", "User", "group_members",

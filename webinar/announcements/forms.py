@@ -1,0 +1,31 @@
+"""The announcement form and the automatic-announcements switch."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from webinar.live.forms import CheckboxesField
+
+
+class AnnouncementForm(FlaskForm):
+    """Groups, title, text and an optional due date."""
+
+    groups = CheckboxesField(_l("To groups"), coerce=int, validators=[DataRequired(_l("Choose at least one group."))])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    text = TextAreaField(_l("Message"), validators=[DataRequired()])
+    due_on = DateField(_l("Due date (optional)"), validators=[Optional()])
+
+    def validate_text(self, field: TextAreaField) -> None:
+        """Refuse a message longer than ANNOUNCEMENT_MAX_CHARS, saying the limit."""
+        limit = current_app.config["ANNOUNCEMENT_MAX_CHARS"]
+        if len(field.data or "") > limit:
+            raise ValidationError(_l("The message is too long: at most %(n)s characters.", n=limit))
+
+
+class AutomaticForm(FlaskForm):
+    """Whether new lectures and webinars are announced by themselves."""
+
+    automatic = BooleanField(_l("Announce new lectures and webinars automatically"))
