@@ -42,5 +42,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(uploads.bp)
     app.register_blueprint(live.bp)
     lectures.init_app(app)
-    return app
     announcements.init_app(app)
+    return app
