@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.webinar.live_world import LiveClient, LiveWorld, live, live_world  # noqa: F401
+from tests.webinar.live_world import LiveClient, LiveWorld
 from webinar.extensions import db
 from webinar.models import LiveEvent, LiveSession, Participant, Poll, PollAnswer, Question
 
@@ -64,7 +64,7 @@ def test_ask_upvote_and_answer(live: LiveWorld) -> None:
     row = live.row(Question, asked["id"])
     assert (row.votes, row.answered, row.text) == (2, True, "Что такое импульс?")
 
-    again, ack = live.join("student2")
+    _, ack = live.join("student2")
     assert ack["questions"] == [{"id": asked["id"], "name": "Бакыт Токтогулов", "text": "Что такое импульс?",
                                  "votes": 2, "answered": True, "mine": False, "voted": True}]
 
@@ -274,7 +274,7 @@ def test_catch_up_after_a_dropped_link_brings_what_was_missed(live: LiveWorld) -
     set_row(live, LiveSession, live.session_id, slide_count=4)
     live.start()
     teacher, _ = live.join("teacher")
-    student, first = live.join("student")
+    student, _ = live.join("student")
     student2, _ = live.join("student2")
     assert teacher.call("slide", {"page": 2})["ok"]
     seen = student.wait_ev("slide")["seq"]

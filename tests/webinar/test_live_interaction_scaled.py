@@ -4,8 +4,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

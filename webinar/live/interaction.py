@@ -23,7 +23,7 @@ from webinar.live.room import Refused, broadcast, field, live_event, throttle
 from webinar.models import LiveSession, Participant, User
 from webinar.models.base import utcnow
 
-__all__ = ["hands_state", "poll_state", "questions_state", "REACTIONS"]
+__all__ = ["REACTIONS", "hands_state", "poll_state", "questions_state"]
 
 REACTIONS = ("👍", "👏", "❤️", "😂", "😮", "❓")
 
