@@ -5,8 +5,8 @@ from typing import Any
 
 from flask import Flask
 
-from webinar import (access, admin, auth, cli, compression, courses, errors, files, i18n, lectures, live, realtime,
-                     security, static_files, storage, uploads)
+from webinar import (access, admin, auth, cli, compression, courses, errors, files, i18n, lectures, live, materials,
+                     realtime, security, static_files, storage, uploads)
 from webinar.config import Defaults
 from webinar.extensions import csrf, db, limiter, login_manager, migrate
 from webinar.setup import configure
@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(lectures.bp)
     app.register_blueprint(uploads.bp)
     app.register_blueprint(live.bp)
+    app.register_blueprint(materials.bp)
     lectures.init_app(app)
     announcements.init_app(app)
     return app

@@ -97,3 +97,11 @@ class Defaults:
     PUBLIC_BASE_URL: str | None = None  # "https://aralyk.kg" for links in e-mails; None: the posting request's host
     ANNOUNCEMENT_MAX_CHARS = 5000
     ANNOUNCEMENT_RETRY_SECONDS = 60  # failed e-mails are tried again after 1, 2, 4… minutes (JOB_MAX_ATTEMPTS runs)
+
+    # Teaching materials (webinar/materials): files per syllabus section, PDFs also as page images
+    MATERIALS_MAX_BYTES = 50 * 1024 * 1024  # one file; the upload routes lift MAX_CONTENT_LENGTH to it
+    MATERIALS_MAX_PAGES = 500  # a PDF with more pages is still downloadable, without page images
+    MATERIALS_PAGE_LONG_SIDE = 1280  # px: an A4 page becomes 905×1280, readable on a phone
+    MATERIALS_ZIP_MAX_MEMBERS = 2000
+    MATERIALS_ZIP_MAX_BYTES = 1024**3  # unpacked
+    MATERIALS_PAGES_PER_SCREEN = 5  # page images per screen of the phone viewer
