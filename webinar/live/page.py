@@ -13,9 +13,8 @@ from flask_login import current_user
 from webinar.access import signed_in
 from webinar.live import bp
 from webinar.live.access import lobby_is_open, runs, session_for
+from webinar.live.interaction import REACTIONS  # the buttons are the events' whitelist
 from webinar.models import LiveSession, LiveStatus
-
-REACTIONS = ["👍", "👏", "❤️", "😂", "😮", "❓"]
 CHAT_MAX = 500
 QUESTION_MAX = 300
 
