@@ -3,12 +3,27 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
 from media.ffmpeg import _die_with_parent, _StderrTail
 
 logger = logging.getLogger(__name__)
+_spawner: ThreadPoolExecutor | None = None
+_spawner_lock = threading.Lock()
+
+
+def _spawn(argv: list[str], cwd: Path | str | None) -> subprocess.Popen[bytes]:
+    """Start ffmpeg from one long-lived thread: Linux sends PR_SET_PDEATHSIG when the *thread*
+    that forked the child exits, and the request thread that asked for it may end any moment."""
+    global _spawner
+    with _spawner_lock:
+        if _spawner is None:
+            _spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ffmpeg-spawner")
+    return _spawner.submit(subprocess.Popen, argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, cwd=cwd, shell=False, preexec_fn=_die_with_parent).result()
 
 
 class StdinProcess:
@@ -17,9 +32,7 @@ class StdinProcess:
     def __init__(self, args: Sequence[str], *, binary: str, cwd: Path | str | None = None) -> None:
         argv = [binary, "-hide_banner", "-loglevel", "error", "-nostats", *args]
         logger.debug("starting %s", argv)
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, cwd=cwd, shell=False,
-                                     preexec_fn=_die_with_parent)
+        self.proc = _spawn(argv, cwd)
         assert self.proc.stderr is not None
         self.tail = _StderrTail(self.proc.stderr)
         self.tail.start()

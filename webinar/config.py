@@ -85,6 +85,15 @@ class Defaults:
     LIVE_REACTION_RATE_LIMIT = "10 per 10 seconds"
     LIVE_HAND_RATE_LIMIT = "10 per minute"  # raising and lowering one's own hand
     LIVE_COALESCE_SECONDS = 1.0  # poll counts, upvotes and reactions go out at most this often
+    # Live media ingest (webinar/live/ingest.py) and the listeners' routes
+    LIVE_WORK_DIR: str | None = None  # None: <instance>/live; the encoders' segments before they are published
+    LIVE_HLS_WINDOW = 5  # segments in a live playlist: short, since 2G listeners reload it every few seconds
+    LIVE_PUBLISH_SECONDS = 0.5  # how often finished segments are mirrored to storage
+    LIVE_MEDIA_MAX_BYTES = 512 * 1024  # one MediaRecorder chunk
+    LIVE_ENCODER_CLOSE_SECONDS = 30  # ffmpeg's time to flush the last segments when a part stops
+    LIVE_LISTEN_BACKLOG = 2  # segments /listen sends at once before following the live edge
+    LIVE_LISTEN_POLL_SECONDS = 0.5  # how often /listen looks for a new segment in storage
+    LIVE_LISTEN_IDLE_SECONDS = 120  # /listen ends after this long without a new segment
 
     # Announcements and their e-mail copies: no SMTP_HOST or MAIL_FROM, no e-mail (the pages say so)
     SMTP_HOST: str | None = None

@@ -70,7 +70,9 @@ def describe(session: LiveSession) -> dict[str, Any]:
 
 def media(session: LiveSession) -> dict[str, Any]:
     """URLs of the slides and the live audio/video (filled in by the slides and ingest modules)."""
-    return {"slides_url": None, "audio_url": None, "audio_hls": None, "video_hls": None}
+    from webinar.live.media_routes import media_urls  # the routes import this module's package
+
+    return {"slides_url": None, "audio_url": None, "audio_hls": None, "video_hls": None, **media_urls(session.id)}
 
 
 def chat_line(message: ChatMessage) -> dict[str, Any]:

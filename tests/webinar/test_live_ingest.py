@@ -1,0 +1,185 @@
+"""Going live with real clients against a real server: the presenter lock, chunks → live HLS in
+storage, the tiers and the /listen stream served to the session's students only, reconnects."""
+from __future__ import annotations
+
+import io
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import av
+import pytest
+import requests
+
+from media.ffmpeg import ffmpeg_binary
+from media.live_playlist import parse_live
+from tests.media.live_clips import chunks, recorder_webm
+from tests.webinar.live_world import LiveClient, LiveWorld, live_config, served_live
+from webinar.extensions import db
+from webinar.live import ingest
+from webinar.models import LiveSession, LiveStatus
+from webinar.storage import storage
+
+MIME = "video/webm;codecs=vp8,opus"
+TEACHER_ONLY = "Only the teacher can do this."
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return recorder_webm(ffmpeg_binary(), tmp_path_factory.mktemp("clip") / "talk.webm", d=6).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWorld]:
+    tmp = tmp_path_factory.mktemp("ingest")
+    config = live_config(tmp, f"sqlite:///{tmp / 'aralyk.sqlite3'}", LIVE_WORK_DIR=str(tmp / "work"),
+                         LIVE_PUBLISH_SECONDS=0.2, LIVE_LISTEN_POLL_SECONDS=0.2, LIVE_LISTEN_IDLE_SECONDS=20)
+    with served_live(config) as served:
+        yield served
+
+
+@pytest.fixture
+def live(world: LiveWorld) -> Iterator[LiveWorld]:
+    world.session_id = world.new_session()
+    yield world
+    world.drop_clients()
+    with world.app.app_context():
+        ingest.finish(world.session_id)
+
+
+def wait_for(found: Callable[[], Any], timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (result := found()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+    return result
+
+
+def send(client: LiveClient, data: bytes, size: int = 16 * 1024) -> None:
+    for piece in chunks(data, size):
+        ack = client.call("media", piece)
+        assert ack == {"ok": True}, ack
+
+
+def get(live: LiveWorld, who: str, path: str, **kwargs: Any) -> requests.Response:
+    return live.sign_in(who).get(f"{live.base}/live/{live.session_id}{path}", allow_redirects=False, **kwargs)
+
+
+def playlist(live: LiveWorld, who: str = "student", tier: str = "audio") -> list:
+    response = get(live, who, f"/hls/{tier}/index.m3u8")
+    return parse_live(response.text)[0] if response.status_code == 200 else []
+
+
+def session_row(live: LiveWorld) -> LiveSession:
+    return live.row(LiveSession, live.session_id)
+
+
+def test_teacher_goes_live_and_the_group_gets_the_tiers(live: LiveWorld, clip: bytes) -> None:
+    teacher, _ = live.join("teacher")
+    student, _ = live.join("student")
+    ack = teacher.call("go_live", {"video": True, "mime": MIME})
+    assert ack["ok"] and ack["t"] >= 0, ack
+    assert student.wait_ev("on_air")["data"] == {"on": True, "video": True}
+    row = session_row(live)
+    assert row.status == LiveStatus.LIVE and row.started_at is not None and row.has_video
+    assert row.media_prefix == f"live/{live.session_id}"
+    send(teacher, clip)
+    entries = wait_for(lambda: playlist(live))
+    response = get(live, "student", "/hls/audio/index.m3u8")
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert "#EXT-X-MAP" in response.text and response.headers["Content-Type"].startswith("application/vnd.apple")
+    init = get(live, "student", f"/hls/audio/{entries[0].map_uri}")
+    segment = get(live, "student", f"/hls/audio/{entries[0].uri}")
+    assert segment.status_code == 200 and "immutable" in segment.headers["Cache-Control"]
+    with av.open(io.BytesIO(init.content + segment.content)) as container:
+        assert list(container.decode(audio=0))
+    assert wait_for(lambda: playlist(live, tier="240"))
+    master = get(live, "student", "/hls/master.m3u8")
+    assert master.status_code == 200 and "240/index.m3u8" in master.text and "360/index.m3u8" in master.text
+    assert teacher.call("stop_live", {})["ok"]
+    assert student.wait_ev("on_air", 2)["data"] == {"on": False, "video": False}
+    row = session_row(live)
+    assert row.presenter_id is None and len(row.recording_parts) == 1
+    part = row.recording_parts[0]
+    assert part["video"] is True and part["t"] >= 0
+    with live.app.app_context():
+        assert b"".join(storage().stream(part["key"])) == clip  # the recording is what was sent
+
+
+def test_a_second_presenter_is_refused_until_the_first_leaves(live: LiveWorld) -> None:
+    teacher, _ = live.join("teacher")
+    admin, _ = live.join("admin")
+    assert teacher.call("go_live", {"video": False, "mime": "audio/webm;codecs=opus"})["ok"]
+    refused = admin.call("go_live", {"video": False, "mime": "audio/webm"})
+    assert refused == {"ok": False, "error": "Someone else is presenting in this webinar now."}
+    assert admin.call("media", b"\x1a\x45\xdf\xa3")["error"] == "Go live first."
+    teacher.disconnect()  # the presenter's socket goes: its part stops, the lock is free
+    wait_for(lambda: session_row(live).presenter_id is None)
+    assert admin.call("go_live", {"video": False, "mime": "audio/webm"})["ok"]
+    assert session_row(live).presenter_id == live.users["admin"]
+
+
+def test_students_may_not_present(live: LiveWorld) -> None:
+    student, _ = live.join("student")
+    assert student.call("go_live", {"video": True, "mime": MIME}) == {"ok": False, "error": TEACHER_ONLY}
+    assert student.call("media", b"\x1a\x45\xdf\xa3") == {"ok": False, "error": TEACHER_ONLY}
+    assert student.call("stop_live", {}) == {"ok": False, "error": TEACHER_ONLY}
+    assert session_row(live).presenter_id is None
+
+
+def test_a_format_the_encoder_cannot_read_is_refused(live: LiveWorld) -> None:
+    teacher, _ = live.join("teacher")
+    refused = teacher.call("go_live", {"video": False, "mime": "audio/mp4"})  # Safari's MediaRecorder
+    assert refused["ok"] is False and "Chrome or Firefox" in refused["error"]
+    assert session_row(live).presenter_id is None
+    assert teacher.call("go_live", {"video": False, "mime": "audio/webm"})["ok"]
+    refused = teacher.call("media", b"ftypisom" + bytes(100))
+    assert refused["ok"] is False and "Chrome or Firefox" in refused["error"]
+
+
+def test_only_the_sessions_people_get_its_media(live: LiveWorld, clip: bytes) -> None:
+    teacher, _ = live.join("teacher")
+    assert teacher.call("go_live", {"video": True, "mime": MIME})["ok"]
+    send(teacher, clip)
+    entries = wait_for(lambda: playlist(live))
+    assert get(live, "teacher", "/hls/audio/index.m3u8").status_code == 200
+    for path in ("/hls/audio/index.m3u8", f"/hls/audio/{entries[0].uri}", "/hls/master.m3u8", "/listen"):
+        assert get(live, "outsider", path).status_code == 403, path
+    assert get(live, "student", "/hls/audio/../../secret.m3u8").status_code == 404
+    assert get(live, "student", "/hls/audio/index.m3u8.tmp").status_code == 404
+
+
+def read_stream(response: requests.Response, into: bytearray) -> None:
+    for piece in response.iter_content(4096):
+        into += piece
+
+
+def test_listen_is_one_endless_response_of_decodable_audio(live: LiveWorld, clip: bytes) -> None:
+    teacher, _ = live.join("teacher")
+    listener = get(live, "student", "/listen", stream=True, timeout=30)  # before the teacher goes live
+    assert listener.status_code == 200 and listener.headers["Content-Type"] == "audio/mp4"
+    assert listener.headers.get("Transfer-Encoding") == "chunked"
+    heard = bytearray()
+    reader = threading.Thread(target=read_stream, args=(listener, heard))
+    reader.start()
+    assert teacher.call("go_live", {"video": False, "mime": "audio/webm"})["ok"]
+    pieces = list(chunks(clip))
+    send(teacher, b"".join(pieces[: len(pieces) // 2]))
+    wait_for(lambda: len(heard) > 4000)  # the stream flows while the teacher talks
+    send(teacher, b"".join(pieces[len(pieces) // 2:]))
+    teacher.disconnect()  # a reconnect: the second part continues the same response
+    again, _ = live.join("teacher")
+    assert again.call("go_live", {"video": False, "mime": "audio/webm"})["ok"]
+    send(again, clip)
+    wait_for(lambda: len(parse_live(get(live, "student", "/hls/audio/index.m3u8").text)[0]) >= 4)
+    with live.app.app_context():
+        parts = ingest.finish(live.session_id)  # the session ends: ENDLIST, the response ends
+    reader.join(timeout=20)
+    assert not reader.is_alive()
+    assert [p["video"] for p in parts] == [False, False] and parts[1]["t"] > parts[0]["t"]
+    with av.open(io.BytesIO(bytes(heard))) as container:
+        frames = list(container.decode(audio=0))
+    times = [frame.time for frame in frames]
+    assert times == sorted(times) and times[-1] - times[0] > 3.0  # both parts, one timeline
+    assert all(b - a < 0.1 for a, b in zip(times, times[1:]))  # no gap where the second part begins
