@@ -37,33 +37,44 @@ def join(data: Any) -> dict[str, Any]:
     session_id = field(data, "session", int)
     since = field(data, "since", int, required=False)
     session = db.session.get(LiveSession, session_id)
+    let_in(session)
+    enter(session, current_user)
+    span_id = new_span(session, current_user) if session.status != LiveStatus.ENDED else None
+    db.session.commit()
+    if span_id is not None:
+        sit_down(session, current_user.id, span_id)
+    announce_presence(session)
+    return state.catch_up(session, current_user, since)
+
+
+def let_in(session: LiveSession | None) -> None:
+    """Refused unless the user may enter now: their course, the lobby open (students), not too often."""
     if session is None or not may_enter(session, current_user):
         raise Refused(_("This webinar is not open to you."))
     if session.status != LiveStatus.ENDED and not (runs(session, current_user) or lobby_is_open(session)):
         opens = format_datetime(lobby_opens(session), "HH:mm")
         raise Refused(_("You can join from %(time)s, a little before the start.", time=opens))
     throttle(session, "join", current_app.config["LIVE_JOIN_RATE_LIMIT"])
-    enter(session, current_user)
-    if session.status != LiveStatus.ENDED:
-        sit_down(session, current_user)
-    db.session.commit()
-    announce_presence(session)
-    return state.catch_up(session, current_user, since)
 
 
-def sit_down(session: LiveSession, user: User) -> None:
-    """Seat this socket in the session (once), with its own attendance span and rooms."""
+def new_span(session: LiveSession, user: User) -> int | None:
+    """This socket's attendance span (None if it already sits in the session), closing stale ones."""
     mine = seat()
     if mine is not None and mine.session_id == session.id:
-        return
+        return None
     if mine is not None:
         stand_up(mine)
     close_stale_spans(session, user.id)
     span = attendance.open_span(session, user.id, request.sid)
     db.session.flush()
-    take_seat(Seat(session.id, user.id, span_id=span.id))
+    return span.id
+
+
+def sit_down(session: LiveSession, user_id: int, span_id: int) -> None:
+    """Seat the socket and put it in the session's room and its person's room (after the commit)."""
+    take_seat(Seat(session.id, user_id, span_id=span_id))
     join_room(room(session.id))
-    join_room(person_room(session.id, user.id))
+    join_room(person_room(session.id, user_id))
 
 
 def stand_up(gone: Seat) -> None:
