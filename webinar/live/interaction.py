@@ -62,10 +62,10 @@ def lower_hand(session: LiveSession, participant: Participant | None, data: Any)
 
 
 def hands_state(session: LiveSession) -> list[dict[str, Any]]:
-    """Raised hands for the snapshot, in the order they went up."""
+    """Raised hands for the snapshot, in the order they went up (not of people the teacher removed)."""
     rows = db.session.execute(
         select(Participant.user_id, User.full_name).join(User, User.id == Participant.user_id)
-        .where(Participant.session_id == session.id, Participant.hand_raised)
+        .where(Participant.session_id == session.id, Participant.hand_raised, Participant.removed.is_(False))
         .order_by(Participant.hand_raised_at, Participant.user_id)
     ).all()
     return [{"user": user_id, "name": name} for user_id, name in rows]
