@@ -24,7 +24,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
-    if app.config.get("REDIS_URL") and not app.config.get("RATELIMIT_STORAGE_URI"):
+    if app.config.get("REDIS_URL") and app.config.get("RATELIMIT_STORAGE_URI") in (None, "", "memory://"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
 
 

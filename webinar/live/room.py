@@ -196,18 +196,12 @@ def field(data: Any, key: str, kind: type, *, required: bool = True) -> Any:
 _limiter_lock = threading.Lock()
 
 
-def limits_uri(config: dict[str, Any]) -> str:
-    """RATELIMIT_STORAGE_URI, except that its memory:// default gives way to REDIS_URL when that is set."""
-    uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
-    return config["REDIS_URL"] if uri.startswith("memory://") and config.get("REDIS_URL") else uri
-
-
 def _rate_limiter() -> RateLimiter:
     """The app's limiter for live events, on RATELIMIT_STORAGE_URI (Redis when scaled out)."""
     with _limiter_lock:
         found = current_app.extensions.get("aralyk.live_limits")
         if found is None:
-            storage = storage_from_string(limits_uri(current_app.config))
+            storage = storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
             strategy = MovingWindowRateLimiter if isinstance(storage, MovingWindowSupport) else FixedWindowRateLimiter
             found = current_app.extensions["aralyk.live_limits"] = strategy(storage)
         return found
