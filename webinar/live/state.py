@@ -71,8 +71,10 @@ def describe(session: LiveSession) -> dict[str, Any]:
 def media(session: LiveSession) -> dict[str, Any]:
     """URLs of the slides and the live audio/video (filled in by the slides and ingest modules)."""
     from webinar.live.media_routes import media_urls  # the routes import this module's package
+    from webinar.live.slides import slides_url
 
-    return {"slides_url": None, "audio_url": None, "audio_hls": None, "video_hls": None, **media_urls(session.id)}
+    return {"audio_url": None, "audio_hls": None, "video_hls": None, **media_urls(session.id),
+            "slides_url": slides_url(session)}
 
 
 def chat_line(message: ChatMessage) -> dict[str, Any]:
