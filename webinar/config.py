@@ -84,6 +84,7 @@ class Defaults:
     LIVE_QUESTION_RATE_LIMIT = "3 per minute"  # per person and session
     LIVE_REACTION_RATE_LIMIT = "10 per 10 seconds"
     LIVE_HAND_RATE_LIMIT = "10 per minute"  # raising and lowering one's own hand
+    LIVE_VOTE_RATE_LIMIT = "30 per 10 seconds"  # poll answers, changes included
     LIVE_COALESCE_SECONDS = 1.0  # poll counts, upvotes and reactions go out at most this often
     # Live media ingest (webinar/live/ingest.py) and the listeners' routes
     LIVE_WORK_DIR: str | None = None  # None: <instance>/live; the encoders' segments before they are published

@@ -22,7 +22,8 @@ def scaled(tmp_path_factory: pytest.TempPathFactory, postgres_base_url: str, red
     tmp, run = tmp_path_factory.mktemp("scaled"), uuid.uuid4().hex[:8]
     with postgres_schema(postgres_base_url) as url:
         config = live_config(tmp, url, REDIS_URL=redis_url, SOCKETIO_CHANNEL=f"aralyk-{run}",
-                             RATELIMIT_KEY_PREFIX=f"test-{run}", HUEY_NAME=f"live-{run}")
+                             RATELIMIT_KEY_PREFIX=f"test-{run}", HUEY_NAME=f"live-{run}",
+                             LIVE_VOTE_RATE_LIMIT="1000 per 10 seconds")
         with served_live(config) as world:
             yield world
 

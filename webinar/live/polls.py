@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from webinar.extensions import db
 from webinar.live import coalesce
 from webinar.live.access import runs
 from webinar.live.questions import clean_text
-from webinar.live.room import Refused, broadcast, field, live_event
+from webinar.live.room import Refused, broadcast, field, live_event, throttle
 from webinar.models import LiveSession, Participant, Poll, PollAnswer, User
 from webinar.models.base import utcnow
 
@@ -104,6 +105,7 @@ def vote(session: LiveSession, participant: Participant | None, data: Any) -> di
     if not poll.is_open:
         raise Refused(_("This poll is closed."))
     choices = clean_choices(poll, data)
+    throttle(session, "vote", current_app.config["LIVE_VOTE_RATE_LIMIT"])
     session_id, poll_id = session.id, poll.id
     _save_answer(poll_id, current_user.id, choices)
     coalesce.soon(("poll_results", poll_id), lambda: _send_results(session_id, poll_id))
