@@ -23,7 +23,7 @@ from tests.helpers import both_databases
 from webinar.announcements import recent_for, unread_count
 from webinar.extensions import db
 from webinar.models import (Announcement, AnnouncementKind, Assessment, Course, CourseGroup, CourseTeacher,
-                            DeliveryStatus, EmailDelivery, Group, Job, JobStatus, Role, User)
+                            DeliveryStatus, EmailDelivery, Group, Job, JobStatus, Lecture, LectureStatus, Role, User)
 
 GROUP, OTHER_GROUP = "ПИ-1-23", "ФИ-2-22"
 SINK = Path(__file__).with_name("smtp_sink.py")
@@ -369,10 +369,81 @@ def test_csrf_is_checked_on_the_announcement_form(app_config, make_user) -> None
 
 
 def test_the_announcement_pages_stay_light(app, as_teacher, as_student, course_id) -> None:
-    for i in range(30):
-        announce(as_teacher, course_id, groups=group_ids(app, GROUP, OTHER_GROUP), text="Текст. " * 120)
-    for client, path in ((as_student, "/announcements"), (as_teacher, f"/courses/{course_id}/announcements")):
-        page = client.get(path, headers={"Accept-Encoding": "identity"})
-        assert page.status_code == 200 and len(page.data) < 50 * 1024 * 4  # uncompressed
-        assert len(client.get(path, headers={"Accept-Encoding": "gzip"}).data) < 50 * 1024
-        assert "<script" not in page.text.split("</head>")[1]  # readable without JavaScript
+    import random
+
+    words = random.Random(7)
+    for _i in range(25):  # more than a page, each ~900 characters of text that compresses like prose
+        text = " ".join("".join(words.choices("абвгдеёжзийклмнопрстуфхцчшщыэюя", k=words.randint(2, 9)))
+                        for _w in range(150))
+        announce(as_teacher, course_id, groups=group_ids(app, GROUP, OTHER_GROUP), text=text)
+    for client, path in ((as_student, "/announcements"), (as_teacher, f"/courses/{course_id}/announcements"),
+                         (as_student, f"/courses/{course_id}")):
+        page = client.get(path, headers={"Accept-Encoding": "br, gzip"})
+        assert page.status_code == 200 and page.headers["Content-Encoding"] in ("br", "gzip")
+        assert len(page.data) < 50 * 1024, (path, len(page.data))
+        plain = client.get(path, headers={"Accept-Encoding": "identity"}).text
+        assert "<script" not in plain.split("</head>")[1]  # readable without JavaScript
+    assert "Older" in as_student.get("/announcements").text  # the rest is a page further
+
+
+def process_recording(app: Flask, course_id: int, clip: Path, lecture_id: int | None = None) -> int:
+    """Give a lecture (new, or an existing one a new recording) and run its real processing job."""
+    from webinar.lectures.service import attach_source, create_lecture
+    from workers import dispatch
+
+    with app.app_context():
+        teacher = db.session.scalar(select(User).where(User.username == "teacher"))
+        course = db.session.get(Course, course_id)
+        lecture = db.session.get(Lecture, lecture_id) if lecture_id else create_lecture(course, "Лекция 1", teacher)
+        job, _old = attach_source(lecture, clip, clip.name, teacher)
+        db.session.commit()
+        dispatch(job.id)  # runs inline (HUEY_IMMEDIATE), e-mail job included
+        assert db.session.get(Lecture, lecture.id).status == LectureStatus.READY
+        return lecture.id
+
+
+def test_a_lecture_is_announced_when_first_published_and_never_again(app, tmp_path, as_teacher, as_student,
+                                                                    make_user, course_id, mailbox) -> None:
+    from media.ffmpeg import ffmpeg_binary
+    from tests.media import clips
+
+    use_smtp(app, mailbox.port)
+    make_user("aida", groups=(OTHER_GROUP,), email="aida@example.kg", locale="en")
+    clip = clips.audio_file(ffmpeg_binary(), tmp_path / "lecture.m4a", d=2)
+    lecture_id = process_recording(app, course_id, clip)
+    with app.app_context():
+        found = db.session.scalars(select(Announcement)).one()
+        assert found.kind == AnnouncementKind.LECTURE and found.lecture_id == lecture_id
+        assert [g.name for g in found.groups] == [GROUP, OTHER_GROUP]  # the whole course
+    page = as_student.get("/announcements").text
+    assert "New lecture: Лекция 1" in page and f"/lectures/{lecture_id}" in page
+    (message,) = mailbox.to("aida@example.kg")
+    assert message["Subject"] == "Физика: New lecture: Лекция 1"
+    assert f"https://aralyk.test/lectures/{lecture_id}" in message.get_body(("plain",)).get_content()
+
+    process_recording(app, course_id, clip, lecture_id)  # a new recording of the same lecture
+    assert count(app, Announcement) == 1 and len(mailbox.messages()) == 1
+
+    as_teacher.post(f"/courses/{course_id}/announcements/automatic")  # switched off
+    process_recording(app, course_id, clip)
+    assert count(app, Announcement) == 1 and len(mailbox.messages()) == 1
+
+
+def test_the_unread_count_is_one_query(app, as_teacher, as_student, course_id) -> None:
+    from sqlalchemy import event
+
+    for _i in range(3):
+        announce(as_teacher, course_id, groups=group_ids(app, GROUP))
+    statements: list[str] = []
+    with app.app_context():
+        student = db.session.get(User, as_student.user.id)
+
+        def record(conn, cursor, statement, *args) -> None:
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert unread_count(student) == 3
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("SELECT COUNT")
