@@ -306,3 +306,12 @@ def test_reactions_are_whitelisted_limited_and_sent_together(live: LiveWorld) ->
     assert all(a["ok"] for a in acks[:10]) and refused(acks[10], "Too fast")
     assert teacher.wait(lambda: sum(e["data"]["counts"].get("👏", 0) for e in teacher.evs("reaction")) == 10)
     assert len(teacher.evs("reaction")) <= at_most(began)
+
+
+def test_poll_answers_are_rate_limited(live: LiveWorld) -> None:
+    teacher, _ = live.join("teacher")
+    student, _ = live.join("student")
+    poll = open_poll(teacher, ["A", "B"])
+    acks = [student.call("vote", {"poll": poll, "choices": [n % 2]}) for n in range(31)]
+    assert all(a["ok"] for a in acks[:30]) and refused(acks[30], "Too fast")
+    assert live.row(PollAnswer, (poll, live.users["student"])).choices == [1]  # the 30th answer stands
