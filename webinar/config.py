@@ -114,4 +114,4 @@ class Defaults:
     MATERIALS_PAGE_LONG_SIDE = 1280  # px: an A4 page becomes 905×1280, readable on a phone
     MATERIALS_ZIP_MAX_MEMBERS = 2000
     MATERIALS_ZIP_MAX_BYTES = 1024**3  # unpacked
-    MATERIALS_PAGES_PER_SCREEN = 5  # page images per screen of the phone viewer
+    MATERIALS_PAGES_PER_SCREEN = 3  # page images per screen of the phone viewer (a dense text page: ~150 KB)

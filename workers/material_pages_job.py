@@ -46,11 +46,12 @@ def render_material_pages(ctx: JobContext) -> dict[str, Any]:
             return {"skipped": "the file is gone (material deleted)"}
         pages = _render(ctx, source, Path(work) / "pages")
         _upload(pages, prefix)
+    weight = sum(p.size("webp") for p in pages)
     if not _write(ctx, dict(pages_status=PagesStatus.READY, pages_prefix=prefix, page_count=len(pages),
-                            pages_error=None)):
+                            pages_bytes=weight, pages_error=None)):
         storage().delete_prefix(f"{prefix}/")
         return {"skipped": "the material was deleted while rendering"}
-    return {"prefix": prefix, "pages": len(pages), "bytes": sum(p.size("webp") for p in pages)}
+    return {"prefix": prefix, "pages": len(pages), "bytes": weight}
 
 
 def _render(ctx: JobContext, source: Path, out: Path) -> list[Page]:

@@ -58,6 +58,7 @@ def upgrade():
     sa.Column('pages_error', sa.String(length=32), nullable=True),
     sa.Column('page_count', sa.Integer(), nullable=True),
     sa.Column('pages_prefix', sa.String(length=300), nullable=True),
+    sa.Column('pages_bytes', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['material_id'], ['material.id'], name=op.f('fk_material_version_material_id_material'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['user.id'], name=op.f('fk_material_version_uploaded_by_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_material_version')),

@@ -53,7 +53,7 @@ def index(course_id: int):
     return materials_page(course_for(current_user, course_id))
 
 
-def _download(material: Material, version: MaterialVersion) -> Response:
+def _download(version: MaterialVersion) -> Response:
     """The version's file under the name it was uploaded with."""
     return serve_stored(version.key, immutable=True, download_name=version.filename)
 
@@ -63,7 +63,7 @@ def _download(material: Material, version: MaterialVersion) -> Response:
 def download(material_id: int):
     """The current version of a material."""
     material = material_for(material_id)
-    return _download(material, material.current or abort(404))
+    return _download(material.current or abort(404))
 
 
 @bp.get("/materials/<int:material_id>/versions/<int:number>/download")
@@ -74,7 +74,7 @@ def download_version(material_id: int, number: int):
     version = next((v for v in material.versions if v.number == number), None) or abort(404)
     if number != material.current_number:
         course_for(current_user, material.section.course_id, manage=True)
-    return _download(material, version)
+    return _download(version)
 
 
 def readable_pages(material: Material) -> MaterialVersion:
@@ -109,5 +109,5 @@ def page_image(material_id: int, number: int, fmt: str):
     version = readable_pages(material_for(material_id))
     if not 1 <= number <= version.page_count:
         abort(404)
-    response = serve_stored(f"{version.pages_prefix}/{number}.{fmt}", immutable=request.args.get("v") == str(version.number))
-    return response
+    current = request.args.get("v") == str(version.number)  # an old version's URL gets today's page: not kept
+    return serve_stored(f"{version.pages_prefix}/{number}.{fmt}", immutable=current)

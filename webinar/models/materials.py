@@ -88,6 +88,7 @@ class MaterialVersion(db.Model):
     pages_error: Mapped[str | None] = mapped_column(String(32))
     page_count: Mapped[int | None]
     pages_prefix: Mapped[str | None] = mapped_column(String(300))
+    pages_bytes: Mapped[int | None] = mapped_column(BigInteger)  # all WebP page images together
 
     material: Mapped[Material] = relationship(back_populates="versions")
     uploaded_by: Mapped[User | None] = relationship()
