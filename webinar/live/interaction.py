@@ -86,7 +86,7 @@ def slide(session: LiveSession, participant: Participant | None, data: Any) -> d
     return {"page": page}
 
 
-_reactions: dict[int, Counter[str]] = {}  # session id → reactions since the last broadcast (this process)
+_reactions: dict[tuple[int, int], Counter[str]] = {}  # (app, session id) → reactions since the last broadcast
 _reactions_lock = threading.Lock()
 
 
@@ -99,14 +99,14 @@ def react(session: LiveSession, participant: Participant | None, data: Any) -> N
     throttle(session, "react", current_app.config["LIVE_REACTION_RATE_LIMIT"])
     session_id = session.id
     with _reactions_lock:
-        _reactions.setdefault(session_id, Counter())[emoji] += 1
+        _reactions.setdefault((id(current_app._get_current_object()), session_id), Counter())[emoji] += 1
     coalesce.soon(("reaction", session_id), lambda: _send_reactions(session_id))
 
 
 def _send_reactions(session_id: int) -> None:
     """Broadcast the reactions gathered since the last time."""
     with _reactions_lock:
-        counts = _reactions.pop(session_id, None)
+        counts = _reactions.pop((id(current_app._get_current_object()), session_id), None)
     session = db.session.get(LiveSession, session_id)
     if counts and session is not None:
         broadcast(session, "reaction", {"counts": dict(counts)})
