@@ -3,15 +3,13 @@ real SMTP server process and are retried when it is down, new webinars and lectu
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pytest
 from flask import Flask
@@ -118,7 +116,7 @@ def test_teacher_posts_to_chosen_groups_and_only_their_students_read_it(app, as_
     form = as_teacher.get(f"/courses/{course_id}/announcements/new")
     assert form.status_code == 200 and 'type="checkbox"' in form.text
     assert "E-mail copies are off" in form.text  # no SMTP_HOST: the page says so
-    response = announce(as_teacher, course_id, groups=group_ids(app, GROUP), due_on="2026-12-11")
+    response = announce(as_teacher, course_id, groups=group_ids(app, GROUP), due_on="2036-12-11")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/courses/{course_id}/announcements")
     assert count(app, EmailDelivery) == 0 and count(app, Job) == 0  # mail is off: no e-mail job at all
 
@@ -128,7 +126,7 @@ def test_teacher_posts_to_chosen_groups_and_only_their_students_read_it(app, as_
         assert unread_count(as_student.user) == 1 and unread_count(other.user) == 0
         assert [(a.title, unread) for a, unread in recent_for(as_student.user, 5)] == [("Срок сдачи", True)]
     page = as_student.get("/announcements")
-    assert "Сдайте лабораторную №3 до пятницы." in page.text and "Due: December 11, 2026" in page.text
+    assert "Сдайте лабораторную №3 до пятницы." in page.text and "Due: December 11, 2036" in page.text
     assert 'class="tag new"' in page.text  # marked as new on the visit that shows it ...
     again = as_student.get("/announcements")
     assert 'class="tag new"' not in again.text and nav_badge(again.text) is None  # ... and read afterwards
@@ -160,6 +158,25 @@ def test_another_courses_teacher_cannot_post_switch_or_retry(app, as_role, as_te
     assert count(app, Announcement) == 1
 
 
+def test_the_teacher_deletes_an_announcement_after_a_confirmation(app, as_role, as_teacher, as_student,
+                                                                   course_id) -> None:
+    announce(as_teacher, course_id, groups=group_ids(app, GROUP))
+    with app.app_context():
+        announcement_id = db.session.scalar(select(Announcement.id))
+    listing = as_teacher.get(f"/courses/{course_id}/announcements").text
+    assert f"/announcements/{announcement_id}/delete" in listing
+    assert f"/announcements/{announcement_id}/delete" not in as_student.get(f"/courses/{course_id}/announcements").text
+    stranger = as_role(Role.TEACHER, "stranger")
+    for client in (as_student, stranger):
+        assert client.post(f"/announcements/{announcement_id}/delete").status_code == 403
+    confirm = as_teacher.get(f"/announcements/{announcement_id}/delete")
+    assert confirm.status_code == 200 and "Delete “Срок сдачи”?" in confirm.text and count(app, Announcement) == 1
+    response = as_teacher.post(f"/announcements/{announcement_id}/delete")
+    assert response.status_code == 302 and count(app, Announcement) == 0
+    assert "Срок сдачи" not in as_student.get("/announcements").text
+    assert as_teacher.get(f"/announcements/{announcement_id}/delete").status_code == 404
+
+
 def test_a_student_outside_the_course_cannot_open_its_announcements(app, as_role, course_id) -> None:
     outsider = as_role(Role.STUDENT, "outsider", groups=("МТ-3-21",))
     assert outsider.get(f"/courses/{course_id}/announcements").status_code == 403
@@ -171,6 +188,7 @@ def test_a_student_outside_the_course_cannot_open_its_announcements(app, as_role
     ({"text": "   "}, "This field is required."),
     ({"text": "я" * 5001}, "The message is too long: at most 5000 characters."),
     ({"due_on": "11.12.2026"}, "Not a valid date value."),
+    ({"due_on": "2020-09-01"}, "This date has passed. Choose today or a later day."),
 ])
 def test_bad_forms_are_refused_with_a_reason_and_keep_what_was_typed(app, as_teacher, course_id,
                                                                      fields, error) -> None:
@@ -201,7 +219,7 @@ def test_email_copies_reach_each_student_in_their_language(app, as_teacher, make
     make_user("nomail", groups=(GROUP,))  # no address: sees it in Aralyk only
     make_user("elsewhere", groups=(OTHER_GROUP,), email="elsewhere@example.kg")  # not a chosen group
     evil = "<b>Лаба</b> & сдача"
-    response = announce(as_teacher, course_id, groups=group_ids(app, GROUP), due_on="2026-12-11", text=evil)
+    response = announce(as_teacher, course_id, groups=group_ids(app, GROUP), due_on="2036-12-11", text=evil)
     assert response.status_code == 302
 
     assert sorted(r for rcpt, _m in mailbox.messages() for r in rcpt) == ["aida@example.kg", "bek@example.kg"]
@@ -210,10 +228,10 @@ def test_email_copies_reach_each_student_in_their_language(app, as_teacher, make
     assert ru["Subject"] == "Физика: Срок сдачи" and ru["Content-Language"] == "ru"
     assert ky["Content-Language"] == "ky" and ky["To"] == "Бек Асанов <bek@example.kg>"
     plain, html = ru.get_body(("plain",)).get_content(), ru.get_body(("html",)).get_content()
-    assert evil in plain and "11 декабря 2026" in plain  # the date in the reader's language
+    assert evil in plain and "11 декабря 2036" in plain  # the date in the reader's language
     assert "https://aralyk.test/courses/" in plain
     assert 'lang="ru"' in html and "&lt;b&gt;Лаба&lt;/b&gt; &amp; сдача" in html and "<b>Лаба" not in html
-    assert "11 декабря 2026" not in ky.get_body(("plain",)).get_content()  # Kyrgyz, not Russian
+    assert "11 декабря 2036" not in ky.get_body(("plain",)).get_content()  # Kyrgyz, not Russian
     with app.app_context():
         deliveries = db.session.scalars(select(EmailDelivery)).all()
         assert {d.status for d in deliveries} == {DeliveryStatus.SENT} and len(deliveries) == 2
@@ -316,9 +334,12 @@ def test_a_scheduled_webinar_announces_itself_unless_switched_off(app, as_teache
     page = as_student.get("/announcements").text
     assert "Webinar: Кинематика" in page and "10:30" in page and f"/live/{found.live_session_id}" in page
 
-    course_page = as_teacher.get(f"/courses/{course_id}/announcements").text
+    course_page = as_teacher.get(f"/courses/{course_id}").text  # the switch is on the course page
     assert "New lectures and webinars are announced automatically." in course_page
-    assert as_teacher.post(f"/courses/{course_id}/announcements/automatic").status_code == 302  # switch off
+    assert "Stop announcing them" not in as_student.get(f"/courses/{course_id}").text
+    switched = as_teacher.post(f"/courses/{course_id}/announcements/automatic", data={"back": "course"})  # off
+    assert switched.status_code == 302 and switched.headers["Location"].endswith(f"/courses/{course_id}#announcements")
+    assert "are not announced automatically" in as_teacher.get(f"/courses/{course_id}").text
     assert "are not announced automatically" in as_teacher.get(f"/courses/{course_id}/announcements").text
     assert schedule_webinar(as_teacher, course_id, "Динамика", groups).status_code == 302
     assert count(app, Announcement) == 1

@@ -6,13 +6,20 @@ from flask_login import current_user
 
 bp = Blueprint("announcements", __name__)
 
-from webinar.announcements import display, routes  # noqa: E402,F401  (routes attach to bp)
+from webinar.announcements import display, manage, routes  # noqa: E402,F401  (routes attach to bp)
+from webinar.announcements.forms import AutomaticForm  # noqa: E402
 from webinar.announcements.queries import page_of, recent_for, unread_count, visible_to  # noqa: E402
+from webinar.announcements.service import automatic_on  # noqa: E402
 
 
 def course_announcements(course, limit: int = 3) -> list:
     """The newest announcements of a course that the current user may read, with their unread flags."""
     return page_of(visible_to(current_user, course), current_user, limit)
+
+
+def announcement_switch(course) -> AutomaticForm:
+    """The course's automatic-announcements switch, for the course page."""
+    return AutomaticForm(automatic=automatic_on(course.id), formdata=None)
 
 
 def unread_announcements() -> int:
@@ -25,5 +32,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals.update(
         unread_announcements=unread_announcements, recent_announcements=recent_for,
-        course_announcements=course_announcements, announcement_heading=display.heading,
+        course_announcements=course_announcements, announcement_switch=announcement_switch,
+        announcement_heading=display.heading,
         announcement_body=display.body, announcement_due=display.due_line, announcement_target=display.target)

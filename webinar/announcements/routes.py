@@ -1,7 +1,7 @@
-"""Announcement pages: write one, a course's list, the student's list across courses, e-mail retries."""
+"""Announcement pages: write one, a course's list, the student's list across courses."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -11,12 +11,11 @@ from webinar.announcements import bp
 from webinar.announcements.forms import AnnouncementForm, AutomaticForm
 from webinar.announcements.mail import mail_enabled
 from webinar.announcements.queries import mark_read, page_of, visible_to
-from webinar.announcements.service import automatic_on, post, queue_emails, sending, set_automatic
+from webinar.announcements.service import automatic_on, post
 from webinar.announcements.status import deliveries_of
 from webinar.courses.queries import course_for
-from webinar.extensions import db
 from webinar.lectures.forms import ConfirmForm
-from webinar.models import Announcement, Course, Role
+from webinar.models import Role
 
 PAGE_SIZE = 20  # a page of everyday announcements stays far below 50 KB compressed
 
@@ -57,7 +56,7 @@ def course_list(course_id: int):
     """A course's announcements: a student's groups' only; teachers also see the e-mail status."""
     course = course_for(current_user, course_id)
     manages = current_user.role == Role.ADMIN or course.is_taught_by(current_user)
-    switch = AutomaticForm(automatic=automatic_on(course.id)) if manages else None
+    switch = AutomaticForm(automatic=automatic_on(course.id), formdata=None) if manages else None
     return _listing(visible_to(current_user, course), "announcements/course.html", course=course,
                     manages=manages, switch=switch)
 
@@ -67,34 +66,3 @@ def course_list(course_id: int):
 def mine():
     """Every announcement the user may read, across courses, newest first; unread ones marked."""
     return _listing(visible_to(current_user), "announcements/mine.html", manages=False)
-
-
-@bp.post("/courses/<int:course_id>/announcements/automatic")
-@roles(Role.TEACHER, Role.ADMIN)
-def automatic(course_id: int):
-    """Switch the course's automatic announcements of new lectures and webinars on or off."""
-    course = course_for(current_user, course_id, manage=True)
-    form = AutomaticForm()
-    if not form.validate_on_submit():
-        abort(400)
-    set_automatic(course.id, form.automatic.data)
-    flash(_("New lectures and webinars will be announced automatically.") if form.automatic.data
-          else _("New lectures and webinars will not be announced automatically."), "success")
-    return redirect(url_for("announcements.course_list", course_id=course.id))
-
-
-@bp.post("/announcements/<int:announcement_id>/emails/retry")
-@roles(Role.TEACHER, Role.ADMIN)
-def retry(announcement_id: int):
-    """Try the e-mail copies that failed once more, after the automatic retries gave up."""
-    found = db.session.get(Announcement, announcement_id) or abort(404)
-    course: Course = course_for(current_user, found.course_id, manage=True)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    if sending(found):
-        flash(_("The e-mails are being sent already."), "info")
-    elif queue_emails(found, current_user.id):
-        flash(_("The e-mails are being sent again."), "success")
-    else:
-        flash(_("There is nothing to send: no mail server is set up, or everyone has the e-mail."), "info")
-    return redirect(url_for("announcements.course_list", course_id=course.id))
