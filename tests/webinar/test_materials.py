@@ -445,6 +445,9 @@ def test_the_teachers_and_the_students_pages(world: World) -> None:
     assert text.count("View pages") == 30
     teacher = world.teacher.get(f"/courses/{world.course_id}/materials").get_data(as_text=True)
     assert "Add a file" in teacher and "Remove" in teacher
+    third = world.sections()[2][0]
+    preselected = world.teacher.get(f"/courses/{world.course_id}/materials?section={third}").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{third}">|<option value="{third}" selected', preselected)
 
 
 # CSRF and S3
@@ -515,3 +518,27 @@ def test_on_s3_downloads_are_presigned_with_the_original_name(app_config: dict, 
     assert requests.get(image.location, timeout=10).content[8:12] == b"WEBP"
     with cloud.app_context():
         db.engine.dispose()
+
+
+def test_pages_of_a_material_removed_while_queued_are_not_left_behind(app_config: dict, tmp_path) -> None:
+    from webinar.models import Job
+    from workers.runner import run_job
+    queued = make_app({**app_config, "HUEY_IMMEDIATE": False, "HUEY_SQLITE_PATH": str(tmp_path / "huey.sqlite3")})
+    world = _world_in(queued)
+    kept = world.added("Калат.pdf", files.pdf(pages=2))
+    gone = world.added("Өчөт.pdf", files.pdf(pages=3))
+    assert [m.versions[0].pages_status for m in world.materials()] == [PagesStatus.PROCESSING] * 2
+    page = world.student.get(f"/materials/{kept}/pages").get_data(as_text=True)
+    assert "being prepared" in page and "Download the PDF" in page
+    world.teacher.post(f"/materials/{gone}/delete")
+    with queued.app_context():
+        jobs = [j.id for j in db.session.query(Job).filter_by(kind="material_pages").order_by(Job.id)]
+        for job_id in jobs:
+            run_job(job_id)
+        results = [db.session.get(Job, j).result for j in jobs]
+        db.session.remove()
+    assert results[0]["pages"] == 2 and "skipped" in results[1]
+    (material,) = world.materials()
+    assert material.versions[0].pages_status == PagesStatus.READY
+    assert not any(k.startswith(f"materials/{world.course_id}/{gone}/") for k in world.keys())
+    assert fetch(world.student, f"/materials/{kept}/pages/2.webp").status_code == 200
