@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from tests.webinar.live_world import LiveWorld
-from webinar.models import LiveStatus
+from webinar.extensions import db
+from webinar.models import LiveSession, LiveStatus
 from webinar.models.base import utcnow
 
 
@@ -37,6 +38,16 @@ def test_a_student_gets_the_room_without_the_presenter_script(live: LiveWorld) -
     assert all("?v=" in url for url in config["modules"].values()) and "present_media" not in config["modules"]
     assert "hls" not in " ".join(re.findall(r'<script[^>]*src="([^"]+)"', response.text))  # video is on request
     assert config["back_url"] == f"/live/{live.session_id}"
+    assert config["on_air"] is False and config["audio_url"] == f"/live/{live.session_id}/listen"
+
+
+def test_when_the_teacher_is_on_air_the_page_says_so_so_the_sound_starts_before_the_socket(live: LiveWorld) -> None:
+    live.start()
+    with live.app.app_context():
+        db.session.get(LiveSession, live.session_id).presenter_id = live.users["teacher"]
+        db.session.commit()
+    config = config_of(room(live, "student").text)
+    assert config["on_air"] is True
 
 
 def test_the_teacher_gets_the_presenter_controls(live: LiveWorld) -> None:

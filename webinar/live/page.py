@@ -98,6 +98,9 @@ def room_config(session: LiveSession, teacher: bool) -> dict:
         "namespace": "/live",
         "reactions": REACTIONS,
         "back_url": url_for("live.show", session_id=session.id),
+        # On air now: the sound starts before the socket is even loaded (the join answer confirms it).
+        "on_air": session.presenter_id is not None,
+        "audio_url": url_for("live.live_listen", session_id=session.id),
         "strings": room_strings(),
     }
     if teacher:

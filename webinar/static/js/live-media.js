@@ -47,7 +47,7 @@ export function mediaPart(room) {
     clearTimeout(retry);
     audio.src = room.session.audio_url; // a fresh request: the live edge, not an old buffer
     audio.hidden = false;
-    audio.play().then(() => { listen.hidden = true; say(""); }).catch(() => {
+    return audio.play().then(() => { listen.hidden = true; say(""); }).catch(() => {
       listen.hidden = false; // the browser wants a tap before sound
       say(strings.press_listen);
     });
@@ -131,7 +131,7 @@ export function mediaPart(room) {
   function showSlide() {
     const { slide: page, slide_count: count, slides_url: url } = room.session;
     const shown = Boolean(page && url);
-    byId("stage").hidden = !count && !video; // a webinar without slides shows no empty box
+    byId("stage").hidden = !(count && url) && !video; // a webinar without slides shows no empty box
     slide.hidden = !shown;
     noSlide.hidden = shown || Boolean(video);
     slidePos.textContent = shown ? strings.slide_of.replace("{n}", page).replace("{m}", count) : "";
@@ -172,9 +172,23 @@ export function mediaPart(room) {
     update();
     room.showLive();
   });
-  room.on("slide", (data) => { room.session.slide = data.page; showSlide(); });
+  room.on("slide", (data) => { // a new deck mid-session also names its pages and their URL
+    room.session.slide = data.page;
+    if (data.slide_count !== undefined) room.session.slide_count = data.slide_count;
+    if (data.slides_url) room.session.slides_url = data.slides_url;
+    showSlide();
+  });
 
   return {
+    // Start the sound now, from the page's own facts; resolves once it plays, is refused a
+    // start without a tap, fails, or ms have passed.
+    soundFirst(ms) {
+      return new Promise((resolve) => {
+        for (const name of ["playing", "error"]) audio.addEventListener(name, resolve, { once: true });
+        setTimeout(resolve, ms);
+        startAudio().then(() => { if (!listen.hidden) resolve(); });
+      });
+    },
     snapshot: update,
     refresh: update,
     stop() { stopVideo(); stopAudio(); },

@@ -129,7 +129,7 @@ function finish(text, link) {
   anchor.textContent = link ? strings.replay : strings.back;
   anchor.hidden = false;
   showState(text, "over");
-  if (!room.ending) room.socket.disconnect(); // the teacher who ends it still waits for the answer
+  if (room.socket && !room.ending) room.socket.disconnect(); // the teacher who ends it waits for the answer
 }
 
 function connect() {
@@ -153,15 +153,32 @@ function connect() {
 window.addEventListener("offline", () => { if (!room.over) showState(strings.reconnecting, "reconnecting"); });
 window.addEventListener("online", () => {
   if (room.over) return;
-  if (room.socket.connected && room.session) catchUp().then(showLive);
+  if (!room.socket) return; // still loading
+  if (room.socket.connected && room.you) catchUp().then(showLive);
   else room.socket.connect();
 });
 
 room.on("ended", (data) => finish(strings.ended, data.lecture_url));
 room.on("removed", (data) => { if (room.you && data.user === room.you.id) finish(strings.removed); });
 
-const [{ mediaPart }, { talkPart }] = await Promise.all([import(config.modules.media), import(config.modules.talk)]);
-const parts = [mediaPart(room), talkPart(room)];
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    document.head.append(Object.assign(document.createElement("script"), { src, onload: resolve, onerror: reject }));
+  });
+}
+
+// Sound first: when the teacher is on air, the stream starts before anything else is fetched, and
+// Socket.IO with the chat follow once it plays (on a 64 kbit/s link they would share the line).
+const parts = [];
 room.redraw = () => { for (const part of parts) part.redraw?.(); };
+const { mediaPart } = await import(config.modules.media);
+const media = mediaPart(room);
+parts.push(media);
+if (config.on_air && config.audio_url && !config.teacher) {
+  room.session = { on_air: true, status: "live", audio_url: config.audio_url, slide: 0, slide_count: 0 };
+  await media.soundFirst(4000);
+}
+const [{ talkPart }] = await Promise.all([import(config.modules.talk), loadScript(config.socket_script)]);
+parts.push(talkPart(room));
 connect();
 if (config.teacher) import(config.present_script).then((module) => module.present(room));

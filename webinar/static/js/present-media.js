@@ -115,7 +115,7 @@ export function broadcaster(room, words) {
     go.hidden = false;
     go.disabled = false;
     stop.hidden = true;
-    sources.disabled = false;
+    sources.hidden = false;
     tell(text);
   }
 
@@ -147,7 +147,7 @@ export function broadcaster(room, words) {
     live = true;
     go.hidden = true;
     stop.hidden = false;
-    sources.disabled = true;
+    sources.hidden = true; // the choice is made; the stop button is what matters now
     tell(words.live);
   }
 
