@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from flask import Flask
@@ -468,3 +469,49 @@ def test_the_unread_count_is_one_query(app, as_teacher, as_student, course_id) -
         finally:
             event.remove(db.engine, "before_cursor_execute", record)
     assert len(statements) == 1 and statements[0].lstrip().upper().startswith("SELECT COUNT")
+
+
+def test_a_real_consumer_holds_a_failed_run_for_its_delay_then_delivers(app_config, tmp_path, mailbox) -> None:
+    from tests.conftest import make_app
+    from webinar.announcements.service import post
+    from workers.consumer import InProcessConsumer, _consumer_options
+
+    app = make_app({**app_config, "HUEY_IMMEDIATE": False, "HUEY_SQLITE_PATH": str(tmp_path / "huey.sqlite3"),
+                    "ANNOUNCEMENT_RETRY_SECONDS": 2})
+    use_smtp(app, _free_port())  # down at first
+    with app.app_context():
+        course = Course(academic_year="2026-2027", semester=1, title="Физика", assessment=Assessment.EXAM)
+        group = Group(name=GROUP)
+        course.group_links.append(CourseGroup(group=group))
+        db.session.add_all([course, User(username="aida", full_name="Аида", role=Role.STUDENT, password_hash="x",
+                                         email="aida@example.kg", groups=[group])])
+        db.session.commit()
+        post(course, [group], None, "Срок сдачи", "Сдайте отчёт.")  # queued on the SQLite queue, not run yet
+    consumer = InProcessConsumer(app.extensions["aralyk.huey"], **_consumer_options(2))
+    consumer.start()
+    try:
+        failed_at = wait_for(app, lambda: db.session.scalar(select(EmailDelivery.status)) == DeliveryStatus.FAILED)
+        assert app.extensions["aralyk.huey"].scheduled_count() == 1  # held for later, not run again at once
+        app.config["SMTP_PORT"] = mailbox.port  # the server is back
+        delivered_at = wait_for(app, lambda: db.session.scalar(select(EmailDelivery.status)) == DeliveryStatus.SENT)
+    finally:
+        consumer.stop(graceful=False)
+    assert delivered_at - failed_at >= 1.5  # the 2 s delay held
+    assert [rcpt for rcpt, _m in mailbox.messages()] == [["aida@example.kg"]]
+    with app.app_context():
+        job = db.session.scalars(select(Job)).one()
+        assert job.status == JobStatus.DONE and job.attempts == 2
+        db.session.remove()
+        db.engine.dispose()
+
+
+def wait_for(app: Flask, condition: Callable[[], bool], timeout: float = 20.0) -> float:
+    """Poll the database until the condition holds; the monotonic time it first did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with app.app_context():
+            if condition():
+                return time.monotonic()
+            db.session.remove()
+        time.sleep(0.05)
+    raise AssertionError("the condition never held")
