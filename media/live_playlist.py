@@ -39,12 +39,29 @@ def generation_segments(folder: Path) -> list[Segment]:
     return segments
 
 
-def tier_segments(tier_dir: Path) -> list[Segment]:
-    """Every completed segment of a tier, in stream order across generations."""
+def tier_segments(tier_dir: Path, cache: dict[Path, tuple[tuple[int, int], list[Segment]]] | None = None
+                  ) -> list[Segment]:
+    """Every completed segment of a tier, in stream order across generations (with a cache: a
+    generation's playlist is parsed again only when ffmpeg has replaced it)."""
     if not tier_dir.is_dir():
         return []
     folders = sorted(p for p in tier_dir.iterdir() if p.is_dir())
-    return [segment for folder in folders for segment in generation_segments(folder)]
+    return [segment for folder in folders for segment in _generation(folder, cache)]
+
+
+def _generation(folder: Path, cache: dict[Path, tuple[tuple[int, int], list[Segment]]] | None) -> list[Segment]:
+    """generation_segments, remembered by the playlist's mtime and size."""
+    if cache is None:
+        return generation_segments(folder)
+    try:
+        stat = (folder / "index.m3u8").stat()
+    except FileNotFoundError:
+        return []
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    found = cache.get(folder)
+    if found is None or found[0] != stamp:
+        found = cache[folder] = (stamp, generation_segments(folder))
+    return found[1]
 
 
 def live_playlist(segments: list[Segment], *, window: int = DEFAULT_WINDOW, ended: bool = False) -> str:

@@ -183,3 +183,29 @@ def test_listen_is_one_endless_response_of_decodable_audio(live: LiveWorld, clip
     times = [frame.time for frame in frames]
     assert times == sorted(times) and times[-1] - times[0] > 3.0  # both parts, one timeline
     assert all(b - a < 0.1 for a, b in zip(times, times[1:]))  # no gap where the second part begins
+
+
+def first_bytes(response: requests.Response) -> bytes:
+    """What a stream sent before it fell silent (the request's read timeout)."""
+    got = bytearray()
+    try:
+        for piece in response.iter_content(4096):
+            got += piece
+    except requests.ConnectionError:  # read timed out: nothing new is coming
+        pass
+    response.close()
+    return bytes(got)
+
+
+def test_listen_starts_near_the_live_edge(live: LiveWorld, tmp_path: Path) -> None:
+    teacher, _ = live.join("teacher")
+    assert teacher.call("go_live", {"video": False, "mime": "audio/webm"})["ok"]
+    send(teacher, recorder_webm(ffmpeg_binary(), tmp_path / "long.webm", d=12, video=False).read_bytes())
+    entries = wait_for(lambda: len(found := playlist(live)) == 5 and found)
+    assert entries[0].sequence == 0  # 5 segments published, nothing dropped yet
+    scripted = first_bytes(get(live, "student", "/listen", stream=True, timeout=(5, 1.5)))
+    plain = first_bytes(get(live, "student", "/listen", stream=True, timeout=(5, 1.5),
+                            headers={"Sec-Fetch-Dest": "audio"}))
+    assert scripted.count(b"moof") == 2  # live-listen.js: the last two segments, then what comes
+    assert plain.count(b"moof") == 4  # a plain <audio>: enough for Chromium's first 32 KB at once
+    assert scripted.startswith(plain[:500])  # both begin with the same init segment

@@ -59,7 +59,9 @@ def live_listen(session_id: int):
     if session.status == LiveStatus.ENDED:
         abort(404)
     config = current_app.config
-    follower = Follower(storage(), f"{prefix(session)}/hls/audio", backlog=config["LIVE_LISTEN_BACKLOG"],
+    plain = request.headers.get("Sec-Fetch-Dest") in ("audio", "video")  # not live-listen.js's fetch()
+    backlog = config["LIVE_LISTEN_BACKLOG_PLAIN" if plain else "LIVE_LISTEN_BACKLOG"]
+    follower = Follower(storage(), f"{prefix(session)}/hls/audio", backlog=backlog,
                         poll=config["LIVE_LISTEN_POLL_SECONDS"], idle=config["LIVE_LISTEN_IDLE_SECONDS"])
     response = Response(follower.stream(), mimetype="audio/mp4", direct_passthrough=True)
     response.headers["Cache-Control"] = "no-store"

@@ -36,6 +36,7 @@ class Publisher:
         self.stored: set[str] = set()
         self.playlists: dict[str, str] = {}
         self.codecs: dict[str, str] = {}
+        self.parsed: dict = {}  # generation folder → its parsed playlist (media.live_playlist)
         self._lock = threading.Lock()
 
     def publish(self, ended: bool = False) -> int:
@@ -57,7 +58,7 @@ class Publisher:
 
     def _tier(self, tier: str, ended: bool) -> int:
         """One tier: its new init segments and segments, then its playlist."""
-        segments = tier_segments(self.work_dir / "hls" / tier)
+        segments = tier_segments(self.work_dir / "hls" / tier, self.parsed)
         if not segments:
             return 0
         count = 0
