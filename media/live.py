@@ -158,12 +158,6 @@ class LiveEncoder:
         if not (self.process.write(self.scanner.init) and self.process.write(data[pos:])):
             self._restart()
 
-    def check(self) -> None:
-        """Restart ffmpeg now if it died while no data came (the next feed() resumes it)."""
-        with self._lock:
-            if not self._resuming and not self.process.alive():
-                self._restart()
-
     def close(self, timeout: float = 30.0) -> int:
         """Flush and wait for ffmpeg; close the recording. Returns ffmpeg's exit status."""
         with self._lock:

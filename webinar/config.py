@@ -96,6 +96,7 @@ class Defaults:
     LIVE_LISTEN_BACKLOG_PLAIN = 4  # for a plain <audio> (Chromium plays nothing before 32 KB, ~4 segments)
     LIVE_LISTEN_POLL_SECONDS = 0.5  # how often /listen looks for a new segment in storage
     LIVE_LISTEN_IDLE_SECONDS = 120  # /listen ends after this long without a new segment
+    LIVE_LISTEN_ENDED_CHECK_SECONDS = 10  # /listen also reads the session's status this often
 
     # Announcements and their e-mail copies: no SMTP_HOST or MAIL_FROM, no e-mail (the pages say so)
     SMTP_HOST: str | None = None

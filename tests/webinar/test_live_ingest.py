@@ -34,7 +34,8 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWorld]:
     tmp = tmp_path_factory.mktemp("ingest")
     config = live_config(tmp, f"sqlite:///{tmp / 'aralyk.sqlite3'}", LIVE_WORK_DIR=str(tmp / "work"),
-                         LIVE_PUBLISH_SECONDS=0.2, LIVE_LISTEN_POLL_SECONDS=0.2, LIVE_LISTEN_IDLE_SECONDS=20)
+                         LIVE_PUBLISH_SECONDS=0.2, LIVE_LISTEN_POLL_SECONDS=0.2, LIVE_LISTEN_IDLE_SECONDS=20,
+                         LIVE_LISTEN_ENDED_CHECK_SECONDS=0.5)
     with served_live(config) as served:
         yield served
 
@@ -209,3 +210,14 @@ def test_listen_starts_near_the_live_edge(live: LiveWorld, tmp_path: Path) -> No
     assert scripted.count(b"moof") == 2  # live-listen.js: the last two segments, then what comes
     assert plain.count(b"moof") == 4  # a plain <audio>: enough for Chromium's first 32 KB at once
     assert scripted.startswith(plain[:500])  # both begin with the same init segment
+
+
+def test_listen_ends_when_the_session_ends_elsewhere(live: LiveWorld) -> None:
+    listener = get(live, "student", "/listen", stream=True, timeout=(5, 10))  # nobody presents here
+    started = time.monotonic()
+    with live.app.app_context():  # ended by another process: no ENDLIST was ever written
+        row = db.session.get(LiveSession, live.session_id)
+        row.status = LiveStatus.ENDED
+        db.session.commit()
+    assert first_bytes(listener) == b"" and time.monotonic() - started < 5
+    assert get(live, "student", "/listen").status_code == 404  # and an ended session has no stream

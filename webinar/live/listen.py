@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from typing import Iterator
+from typing import Callable, Iterator
 
 from media.fmp4 import BadFragment, Retimer
 from media.live_playlist import Entry, parse_live
@@ -65,8 +65,10 @@ _cache = _Cache()
 class Follower:
     """One listener's walk along a tier: the last `backlog` segments at once, then each new one."""
 
-    def __init__(self, storage: Storage, tier_prefix: str, *, backlog: int, poll: float, idle: float) -> None:
-        self.storage, self.prefix = storage, tier_prefix
+    def __init__(self, storage: Storage, tier_prefix: str, *, backlog: int, poll: float, idle: float,
+                 session_ended: Callable[[], bool] = lambda: False, ended_check: float = 10.0) -> None:
+        self.storage, self.prefix, self.session_ended = storage, tier_prefix, session_ended
+        self.ended_check = ended_check
         self.backlog, self.poll, self.idle = max(1, backlog), poll, idle
         self.retimer: Retimer | None = None
         self.sent: int | None = None
@@ -96,7 +98,7 @@ class Follower:
 
     def stream(self) -> Iterator[bytes]:
         """Yield the stream until the playlist ends or nothing new comes for `idle` seconds."""
-        last_new = time.monotonic()
+        last_new = last_check = time.monotonic()
         yield b""  # the status line and headers go out now, even before the first segment exists
         while True:
             entries, ended = self._entries()
@@ -109,6 +111,11 @@ class Follower:
                 self.sent, last_new = entry.sequence, time.monotonic()
                 if data:
                     yield data
-            if ended or time.monotonic() - last_new > self.idle:
+            now = time.monotonic()
+            if ended or now - last_new > self.idle:
                 return
+            if now - last_check > self.ended_check:
+                last_check = now
+                if self.session_ended():  # ended on a process that had no encoder: no ENDLIST came
+                    return
             time.sleep(self.poll)

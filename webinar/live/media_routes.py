@@ -7,13 +7,16 @@ on a 600 ms link that is one request for the whole session instead of two every 
 """
 from __future__ import annotations
 
+import functools
 import re
 
-from flask import Response, abort, current_app, request, url_for
+from flask import Flask, Response, abort, current_app, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from media.storage import NotFound
 from webinar.access import signed_in
+from webinar.extensions import db
 from webinar.files import serve_stored
 from webinar.live import bp
 from webinar.live.access import session_for
@@ -22,12 +25,13 @@ from webinar.live.publish import PLAYLIST_TYPE
 from webinar.models import LiveSession, LiveStatus
 from webinar.storage import read_bytes, storage
 
-# master.m3u8, <tier>/index.m3u8, <tier>/<generation>/init.mp4 or <tier>/<generation>/<n>.m4s
+
 def prefix(session: LiveSession) -> str:
     """Where the session's live media is stored (known before the first go-live)."""
     return session.media_prefix or f"live/{session.id}"
 
 
+# master.m3u8, <tier>/index.m3u8, <tier>/<generation>/init.mp4 or <tier>/<generation>/<n>.m4s
 SAFE_PATH = re.compile(r"^(master\.m3u8|[a-z0-9]{1,8}/(index\.m3u8|\d{3}-\d{2}/(init\.mp4|\d{5}\.m4s)))$")
 
 
@@ -62,11 +66,23 @@ def live_listen(session_id: int):
     plain = request.headers.get("Sec-Fetch-Dest") in ("audio", "video")  # not live-listen.js's fetch()
     backlog = config["LIVE_LISTEN_BACKLOG_PLAIN" if plain else "LIVE_LISTEN_BACKLOG"]
     follower = Follower(storage(), f"{prefix(session)}/hls/audio", backlog=backlog,
-                        poll=config["LIVE_LISTEN_POLL_SECONDS"], idle=config["LIVE_LISTEN_IDLE_SECONDS"])
+                        poll=config["LIVE_LISTEN_POLL_SECONDS"], idle=config["LIVE_LISTEN_IDLE_SECONDS"],
+                        session_ended=functools.partial(has_ended, current_app._get_current_object(), session.id),
+                        ended_check=config["LIVE_LISTEN_ENDED_CHECK_SECONDS"])
     response = Response(follower.stream(), mimetype="audio/mp4", direct_passthrough=True)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Accel-Buffering"] = "no"  # nginx must pass each segment on at once
     return response
+
+
+def has_ended(app: Flask, session_id: int) -> bool:
+    """Whether the session has ended (read from the database, outside any request)."""
+    with app.app_context():
+        try:
+            status = db.session.scalar(select(LiveSession.status).where(LiveSession.id == session_id))
+            return status in (None, LiveStatus.ENDED)
+        finally:
+            db.session.remove()
 
 
 def media_urls(session_id: int) -> dict[str, str]:
