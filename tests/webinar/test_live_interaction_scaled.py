@@ -11,6 +11,7 @@ import pytest
 from tests.services import postgres_schema
 from tests.webinar.live_world import LiveClient, LiveWorld, live_config, served_live
 from webinar.extensions import db
+from webinar.live import coalesce
 from webinar.live.polls import results
 from webinar.live.room import seat
 from webinar.models import Poll
@@ -29,12 +30,12 @@ def scaled(tmp_path_factory: pytest.TempPathFactory, postgres_base_url: str, red
 
 
 def settle(world: LiveWorld, timeout: float = 10.0) -> None:
-    """Drop the world's clients and wait until the server has handled each departure (its DB work done)."""
+    """Drop the world's clients; wait until the server handled each departure and sent what it coalesced."""
     sids = [client.sid for client in world.clients]
     world.drop_clients()
     deadline = time.monotonic() + timeout
     with world.app.app_context():
-        while any(seat(sid) for sid in sids) or db.engine.pool.checkedout():
+        while any(seat(sid) for sid in sids) or coalesce.busy() or db.engine.pool.checkedout():
             assert time.monotonic() < deadline, "the server did not finish the disconnects"
             time.sleep(0.02)
 

@@ -21,11 +21,13 @@ FORGET_AFTER = 60.0  # seconds; keys flushed longer ago than this are dropped fr
 
 _lock = threading.Lock()
 _pending: set[Hashable] = set()
+_busy = 0  # flushes scheduled or running
 _last: dict[Hashable, float] = {}
 
 
 def soon(key: Hashable, flush: Callable[[], None]) -> None:
     """Have flush() run once for key within LIVE_COALESCE_SECONDS (folded with other calls meanwhile)."""
+    global _busy
     app = current_app._get_current_object()
     interval, now = float(app.config["LIVE_COALESCE_SECONDS"]), time.monotonic()
     key = (id(app), key)  # two apps in one process (tests) never share a flush
@@ -33,6 +35,7 @@ def soon(key: Hashable, flush: Callable[[], None]) -> None:
         if key in _pending:
             return
         _pending.add(key)
+        _busy += 1
         delay = max(0.0, _last.get(key, -interval) + interval - now)
         _forget(now)
     socketio.start_background_task(_run, app, key, flush, delay)
@@ -52,6 +55,20 @@ def _run(app: Flask, key: Hashable, flush: Callable[[], None], delay: float) -> 
             log.exception("coalesced flush of %s failed", key)
         finally:
             db.session.remove()
+            _done()
+
+
+def _done() -> None:
+    """One flush less in flight."""
+    global _busy
+    with _lock:
+        _busy -= 1
+
+
+def busy() -> bool:
+    """Whether a flush is scheduled or running (a test waits for quiet before dropping its database)."""
+    with _lock:
+        return _busy > 0
 
 
 def _forget(now: float) -> None:
