@@ -147,6 +147,7 @@ def test_default_sections_are_made_in_the_teachers_language(world: World) -> Non
     assert [t for _, t in world.sections()] == expected
 
 
+@both_databases
 def test_teachers_rename_add_reorder_and_remove_sections(world: World) -> None:
     first, second = world.section(0), world.section(1)
     assert world.teacher.post(f"/material-sections/{first}/title", data={"title": "  Силлабус   курса "}).status_code == 302
@@ -215,7 +216,9 @@ def test_a_cyrillic_name_with_spaces_is_kept_for_display_and_safe_in_storage(wor
 ])
 def test_each_accepted_kind_is_taken_for_what_it_is(world: World, name: str, data: bytes, kind: str) -> None:
     world.added(name, data)
-    assert world.materials()[0].versions[0].kind == kind
+    version = world.materials()[0].versions[0]
+    assert version.kind == kind and version.filename == name and KEY.fullmatch(version.key)
+    assert version.key.endswith(name.rsplit(".", 1)[1].lower())
 
 
 @pytest.mark.parametrize("name, data, says", [
@@ -276,6 +279,7 @@ def test_long_and_path_like_names_are_cut_to_a_safe_display_name(world: World) -
     assert all(KEY.fullmatch(k) for k in world.keys())
 
 
+@both_databases
 def test_the_same_file_twice_in_a_section_is_refused_naming_the_first(world: World) -> None:
     data = files.pdf()
     world.added("Силлабус.pdf", data, title="Силлабус 2026")
@@ -289,6 +293,7 @@ def test_the_same_file_twice_in_a_section_is_refused_naming_the_first(world: Wor
 
 # Versions, order, removal
 
+@both_databases
 def test_a_new_version_replaces_the_file_and_the_old_one_is_listed(world: World) -> None:
     old, new = files.pdf(text="Old"), files.pdf(text="New")
     material_id = world.added("Силлабус.pdf", old)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import unicodedata
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -14,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from media.pdf import PdfLimits, PdfRejected, sniff_pdf
 from webinar.extensions import db
+from webinar.materials.names import clean_filename, default_title, split_name
 from webinar.materials.sniff import CONTENT_TYPES, Limits, Refused, sniff
 from webinar.models import Job, Material, MaterialVersion, PagesStatus, Section, User
 from webinar.storage import storage
@@ -21,31 +21,6 @@ from workers import new_job
 
 log = logging.getLogger(__name__)
 PAGES_KIND = "material_pages"
-NAME_MAX = 200
-
-
-def clean_filename(raw: str | None) -> str:
-    """The name without any folder part, control characters or runs of spaces; at most 200 characters."""
-    name = unicodedata.normalize("NFC", (raw or "").replace("\\", "/").rsplit("/", 1)[-1])
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = " ".join(name.split()).rstrip(" .")
-    stem, ext = _split(name)
-    stem = stem.rstrip(" .") if ext else stem
-    return stem[:NAME_MAX - len(ext)].rstrip() + ext
-
-
-def _split(name: str) -> tuple[str, str]:
-    """Stem and extension (with its dot, lower-case; '' if none or implausibly long)."""
-    ext = Path(name).suffix
-    if not ext or len(ext) > 10:
-        return name, ""
-    return name[:-len(ext)], ext.lower()
-
-
-def default_title(filename: str) -> str:
-    """A material's title from its file name: the name without the extension."""
-    stem, _ext = _split(filename)
-    return " ".join(stem.replace("_", " ").split())[:200] or filename
 
 
 def sha256_of(path: Path) -> str:
@@ -68,7 +43,7 @@ class Checked:
 
     def __init__(self, upload: FileStorage, work: Path) -> None:
         self.filename = clean_filename(upload.filename)
-        self.ext = _split(self.filename)[1]
+        self.ext = split_name(self.filename)[1].lower()
         self.path = work / "upload"  # never the user's name on our disk
         upload.save(self.path)
         self.size = self.path.stat().st_size
