@@ -101,11 +101,11 @@ class Bytes:
         return "\n".join([*(f"{n:7d} {url}" for n, url in rows), f"{self.frames:7d} websocket frames"])
 
 
-def hears(page) -> None:
+def hears(page, *, without_hls: bool = True) -> None:
     """The student's <audio> element plays the live stream: time advances, bytes were decoded."""
     page.wait_for_function("document.getElementById('audio').currentTime > 1.5", timeout=30_000)
     assert page.evaluate("document.getElementById('audio').webkitAudioDecodedByteCount") > 0
-    assert page.evaluate("window.Hls === undefined")  # no video library for the sound
+    assert page.evaluate("window.Hls === undefined") or not without_hls  # no video library for the sound
 
 
 def slides_follow(teacher, students: list) -> None:
@@ -237,3 +237,26 @@ def test_a_teacher_whose_browser_refuses_the_microphone_is_told_how_to_allow_it(
         assert errors == []
     finally:
         chromium.close()
+
+
+def test_a_student_who_asks_for_video_gets_hls_js_and_a_small_tier(browser, site: LiveWorld) -> None:
+    site.session_id = site.new_session("С камерой")
+    errors: list[str] = []
+    teacher = room_of(browser, site, "teacher", errors)
+    teacher.check("#present-source input[value=camera]")
+    teacher.click("#go-live")
+    teacher.wait_for_selector("#stop-live:visible", timeout=20_000)
+    assert teacher.is_visible("#preview")
+
+    student = room_of(browser, site, "student", errors)
+    hears(student)  # sound first, even when there is video
+    student.wait_for_selector("#watch:visible")
+    student.click("#watch")
+    student.wait_for_function("window.Hls !== undefined && document.querySelector('video.live-video') !== null")
+    student.wait_for_function("document.querySelector('video.live-video').currentTime > 1", timeout=60_000)
+    assert 0 < student.evaluate("document.querySelector('video.live-video').videoHeight") <= 360
+    assert student.evaluate("document.getElementById('audio').paused")  # one sound, not two
+    student.click("#audio-only")  # back to sound only: the video and its downloads stop
+    assert student.locator("video.live-video").count() == 0
+    hears(student, without_hls=False)
+    assert errors == []
