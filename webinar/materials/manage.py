@@ -74,8 +74,9 @@ def add(course_id: int):
     if not form.validate_on_submit():
         return materials_page(course, form, 400)
     section: Section = sections[form.section.data]
+    title = " ".join((form.title.data or "").split())
     try:
-        material, job = service.add_material(section, form.file.data, " ".join((form.title.data or "").split()), current_user)
+        material, job = service.add_material(section, form.file.data, title, current_user)
     except Refused as exc:
         form.file.errors = [refusal(exc.code, exc.params)]
         return materials_page(course, form, 400)
