@@ -221,3 +221,18 @@ def test_listen_ends_when_the_session_ends_elsewhere(live: LiveWorld) -> None:
         db.session.commit()
     assert first_bytes(listener) == b"" and time.monotonic() - started < 5
     assert get(live, "student", "/listen").status_code == 404  # and an ended session has no stream
+
+
+def test_numbered_chunks_are_put_back_in_order(live: LiveWorld, clip: bytes) -> None:
+    teacher, _ = live.join("teacher")
+    assert teacher.call("go_live", {"video": True, "mime": MIME})["ok"]
+    pieces = list(chunks(clip, 8 * 1024))
+    order = [i ^ 1 if (i ^ 1) < len(pieces) else i for i in range(len(pieces))]  # 1, 0, 3, 2, ...
+    for index in order:
+        assert teacher.call("media", {"seq": index, "data": pieces[index]}) == {"ok": True}
+    assert teacher.call("media", {"seq": "x", "data": pieces[0]})["ok"] is False
+    assert teacher.call("stop_live", {})["ok"]
+    key = session_row(live).recording_parts[0]["key"]
+    with live.app.app_context():
+        assert b"".join(storage().stream(key)) == clip
+    assert len(playlist(live)) >= 3  # 6 s in 2 s segments: the encoder got the whole stream

@@ -27,6 +27,7 @@ from webinar.storage import storage
 
 log = logging.getLogger(__name__)
 MIME_TYPES = ("video/webm", "audio/webm")
+REORDER_WINDOW = 4  # numbered chunks held back waiting for an earlier one before it counts as lost
 
 
 class IngestError(Exception):
@@ -47,6 +48,8 @@ class _Live:
     publisher: Publisher
     encoder: LiveEncoder | None = None
     part: dict[str, Any] | None = None
+    pending: dict[int, bytes] = field(default_factory=dict)  # numbered chunks that came early
+    next_seq: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock)
     stop: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
@@ -111,7 +114,7 @@ def start_part(app: Flask, session_id: int, video: bool, mime: str) -> dict[str,
         live.encoder = LiveEncoder(live.work_dir, index, video=bool(video), offset=part["t"],
                                    binary=ffmpeg_binary(app.config.get("FFMPEG_BINARY")),
                                    recording=live.work_dir / "recording" / f"part-{index:03d}.webm")
-        live.part = part
+        live.part, live.pending, live.next_seq = part, {}, 0
         session.recording_parts = [*(session.recording_parts or []), part]
         session.media_prefix = f"live/{session_id}"
         session.has_video = session.has_video or bool(video)
@@ -120,23 +123,46 @@ def start_part(app: Flask, session_id: int, video: bool, mime: str) -> dict[str,
         return part
 
 
-def feed(session_id: int, chunk: bytes) -> None:
-    """Pass one MediaRecorder chunk to the session's encoder."""
+def feed(session_id: int, chunk: bytes, seq: int | None = None) -> None:
+    """Pass one MediaRecorder chunk to the session's encoder. Socket.IO may run two handlers of a
+    client at once, so numbered chunks (seq from 0 in each part) are put back in order here."""
     live = _running.get(session_id)
     if live is None:
         raise IngestError("not_live")
     with live.lock:
         if live.encoder is None:
             raise IngestError("not_live")
-        try:
-            live.encoder.feed(chunk)
-        except NotWebM:
-            _stop(live)
-            raise IngestError("format") from None
-        except LiveEncoderError:
-            log.exception("live session %s: encoder gave up", session_id)
-            _stop(live)
-            raise IngestError("encoder") from None
+        for ready in _in_order(live, chunk, seq):
+            _encode(live, ready)
+
+
+def _in_order(live: _Live, chunk: bytes, seq: int | None) -> list[bytes]:
+    """The chunks that may be encoded now, in order (an unnumbered chunk goes at once)."""
+    if seq is None:
+        return [chunk]
+    if seq >= live.next_seq:
+        live.pending[seq] = chunk
+    if live.pending and live.next_seq not in live.pending and len(live.pending) > REORDER_WINDOW:
+        log.warning("live session %s: chunk %s never came", live.session_id, live.next_seq)
+        live.next_seq = min(live.pending)
+    ready = []
+    while live.next_seq in live.pending:
+        ready.append(live.pending.pop(live.next_seq))
+        live.next_seq += 1
+    return ready
+
+
+def _encode(live: _Live, chunk: bytes) -> None:
+    """Feed the encoder; a stream it cannot take ends the part."""
+    try:
+        live.encoder.feed(chunk)
+    except NotWebM:
+        _stop(live)
+        raise IngestError("format") from None
+    except LiveEncoderError:
+        log.exception("live session %s: encoder gave up", live.session_id)
+        _stop(live)
+        raise IngestError("encoder") from None
 
 
 def stop_part(session_id: int) -> None:

@@ -86,18 +86,29 @@ def go_live(session: LiveSession, participant: Any, data: Any) -> dict[str, Any]
 
 @live_event("media", who="presenter", max_bytes=MAX_CHUNK_BYTES)
 def media(session: LiveSession, participant: Any, data: Any) -> dict[str, Any]:
-    """One MediaRecorder chunk of the presenter's stream."""
-    if not isinstance(data, (bytes, bytearray)) or not data:
-        raise Refused(_("The request was not understood."))
-    if len(data) > current_app.config["LIVE_MEDIA_MAX_BYTES"]:
+    """One MediaRecorder chunk of the presenter's stream: bytes, or {seq, data} numbered from 0 per go_live."""
+    seq, chunk = _chunk(data)
+    if len(chunk) > current_app.config["LIVE_MEDIA_MAX_BYTES"]:
         raise Refused(_("The message is too long."))
     if session.presenter_sid != request.sid:
         raise Refused(_("Someone else is presenting in this webinar now."))
     try:
-        ingest.feed(session.id, bytes(data))
+        ingest.feed(session.id, chunk, seq)
     except ingest.IngestError as error:
         raise _refusal(error) from None
     return {}
+
+
+def _chunk(data: Any) -> tuple[int | None, bytes]:
+    """(seq, bytes) of a media payload; Refused if it is neither bytes nor {seq: int, data: bytes}."""
+    seq = None
+    if isinstance(data, dict):
+        seq, data = field(data, "seq", int), data.get("data")
+        if seq < 0:
+            raise Refused(_("The request was not understood."))
+    if not isinstance(data, (bytes, bytearray)) or not data:
+        raise Refused(_("The request was not understood."))
+    return seq, bytes(data)
 
 
 @live_event("stop_live", who="presenter")
