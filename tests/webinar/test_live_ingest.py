@@ -236,3 +236,11 @@ def test_numbered_chunks_are_put_back_in_order(live: LiveWorld, clip: bytes) -> 
     with live.app.app_context():
         assert b"".join(storage().stream(key)) == clip
     assert len(playlist(live)) >= 3  # 6 s in 2 s segments: the encoder got the whole stream
+
+
+def test_going_live_without_a_sound_leaves_no_part(live: LiveWorld) -> None:
+    teacher, _ = live.join("teacher")
+    assert teacher.call("go_live", {"video": False, "mime": "audio/webm"})["ok"]
+    assert len(session_row(live).recording_parts) == 1
+    assert teacher.call("stop_live", {})["ok"]
+    assert session_row(live).recording_parts == []

@@ -180,6 +180,11 @@ def _stop(live: _Live) -> None:
         return
     live.encoder = live.part = None
     encoder.close(live.app.config["LIVE_ENCODER_CLOSE_SECONDS"])
+    if encoder.fed_bytes == 0:  # went live and left without a sound: not a part of the recording
+        session = db.session.get(LiveSession, live.session_id)
+        session.recording_parts = [p for p in session.recording_parts or [] if p["key"] != part["key"]]
+        db.session.commit()
+        return
     live.publisher.publish()
     with encoder.recording.open("rb") as handle:
         live.publisher.storage.put(part["key"], handle, content_type="video/webm")
