@@ -260,3 +260,27 @@ def test_a_student_who_asks_for_video_gets_hls_js_and_a_small_tier(browser, site
     assert student.locator("video.live-video").count() == 0
     hears(student, without_hls=False)
     assert errors == []
+
+
+def test_the_teachers_dropped_link_resumes_the_broadcast_by_itself(browser, site: LiveWorld) -> None:
+    site.session_id = site.new_session("Плохая связь у преподавателя")
+    errors: list[str] = []
+    teacher = room_of(browser, site, "teacher", errors)
+    teacher.click("#go-live")
+    teacher.wait_for_selector("#stop-live:visible", timeout=20_000)
+    student = room_of(browser, site, "student", errors)
+    hears(student)
+    student.evaluate("window.loads = 0; document.getElementById('audio').addEventListener('loadstart', () => loads++)")
+
+    teacher.context.set_offline(True)
+    teacher.wait_for_function(f"{ROOM_STATE} === 'reconnecting'", timeout=30_000)
+    teacher.wait_for_timeout(4_000)
+    teacher.context.set_offline(False)
+    teacher.wait_for_function(f"{ROOM_STATE} === 'live'", timeout=30_000)  # on air again, nothing pressed
+    assert teacher.is_visible("#stop-live") and teacher.is_hidden("#present-help")
+    heard = student.evaluate("document.getElementById('audio').currentTime")
+    # the student hears the resumed broadcast: 2 s more of the same stream, or of a new one
+    student.wait_for_function(f"document.getElementById('audio').currentTime > (window.loads ? 0 : {heard}) + 2",
+                              timeout=40_000)
+    assert not student.evaluate("document.getElementById('audio').paused")
+    assert errors == []
