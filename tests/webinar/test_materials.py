@@ -363,6 +363,7 @@ def test_pdf_pages_are_served_as_small_images(world: World) -> None:
     with Image.open(io.BytesIO(jpeg.data)) as image:
         assert image.format == "JPEG" and max(image.size) == 1280
     assert fetch(world.student, f"/materials/{material_id}/pages/8.webp").status_code == 404
+    assert fetch(world.student, f"/materials/{material_id}/pages/1.png").status_code == 404
     assert fetch(world.other_student, f"/materials/{material_id}/pages/1.webp").status_code == 403
 
 

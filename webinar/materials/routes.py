@@ -17,6 +17,8 @@ from webinar.materials.messages import kind_label, pages_problem, shown_size
 from webinar.materials.sections import sections_of
 from webinar.models import Course, Material, MaterialVersion, PagesStatus
 
+PAGE_FORMATS = ("webp", "jpg")  # what media/pdf.py writes for each page
+
 
 @bp.app_template_filter("material_size")
 def material_size(count: int) -> str:
@@ -102,12 +104,12 @@ def pages(material_id: int):
                            problem=None, per=per)
 
 
-@bp.get("/materials/<int:material_id>/pages/<int:number>.<any(webp, jpg):fmt>")
+@bp.get("/materials/<int:material_id>/pages/<int:number>.<fmt>")
 @signed_in
 def page_image(material_id: int, number: int, fmt: str):
-    """One page image of the current version (cached: a new version gets new URLs)."""
+    """One page image (webp or jpg) of the current version (cached: a new version gets new URLs)."""
     version = readable_pages(material_for(material_id))
-    if not 1 <= number <= version.page_count:
+    if fmt not in PAGE_FORMATS or not 1 <= number <= version.page_count:
         abort(404)
     current = request.args.get("v") == str(version.number)  # an old version's URL gets today's page: not kept
     return serve_stored(f"{version.pages_prefix}/{number}.{fmt}", immutable=current)
