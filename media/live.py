@@ -78,7 +78,7 @@ def encoder_args(out: dict[str, Path], *, video: bool, offset: float) -> list[st
     args += ["-i", "pipe:0", "-copyts"]
     outputs = [(AUDIO_TIER, ["-map", "0:a:0"], LIVE_AAC)]
     if video:
-        outputs += [(t.name, ["-map", "0:v:0", "-map", "0:a:0"], t.options()) for t in LIVE_VIDEO_TIERS]
+        outputs += [(t.name, ["-map", "0:v:0?", "-map", "0:a:0"], t.options()) for t in LIVE_VIDEO_TIERS]
     for name, maps, options in outputs:
         folder = out[name]
         args += [*maps, *_flags(options), "-output_ts_offset", f"{offset:.3f}", *_flags(HLS_OPTIONS),

@@ -224,3 +224,12 @@ def test_assemble_recording_without_media_is_refused(tmp_path: Path) -> None:
     (tmp_path / "empty.webm").write_bytes(b"")
     with pytest.raises(RecordingEmpty):
         assemble_recording([RecordedPart(tmp_path / "empty.webm", 0.0, False)], tmp_path / "out.mkv", BINARY)
+
+
+def test_a_part_announced_with_video_but_only_sound_still_encodes(tmp_path: Path, clips: dict[str, bytes]) -> None:
+    live = encoder(tmp_path, video=True)  # the camera was refused after go_live said video
+    for piece in chunks(clips["audio"]):
+        live.feed(piece)
+    assert live.close() == 0 and live.generation == 0  # no restarts
+    for tier in tier_names(True):
+        assert len(tier_segments(tmp_path / "work" / "hls" / tier)) >= 2, tier
