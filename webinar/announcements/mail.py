@@ -5,7 +5,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
@@ -128,7 +128,8 @@ def compose(a: Announcement, recipient: User, address: str, sender: str, base_ur
         texts = _texts(a, base_url)
     msg = EmailMessage()
     msg["Subject"], msg["From"], msg["To"] = texts["subject"], sender, formataddr((recipient.full_name, address))
-    msg["Date"], msg["Message-ID"] = formatdate(localtime=False), make_msgid("announcement")
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "aralyk.invalid"  # not getfqdn(): no DNS wait per message
+    msg["Date"], msg["Message-ID"] = formatdate(localtime=False), make_msgid("announcement", domain=domain)
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(_plain(texts))
     msg.add_alternative(_html(texts, locale), subtype="html")

@@ -50,7 +50,7 @@ def retry(announcement_id: int):
         abort(400)
     if sending(found):
         flash(_("The e-mails are being sent already."), "info")
-    elif queue_emails(found, current_user.id):
+    elif queue_emails(found, current_user.id, retry=True):
         flash(_("The e-mails are being sent again."), "success")
     else:
         flash(_("There is nothing to send: no mail server is set up, or everyone has the e-mail."), "info")

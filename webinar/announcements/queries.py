@@ -1,7 +1,7 @@
 """Which announcements a user sees, which are unread, and marking them read."""
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, false, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -51,7 +51,7 @@ def recent_for(user: User, limit: int = 3) -> list[tuple[Announcement, bool]]:
 
 def page_of(query: Select, user: User, limit: int, offset: int = 0) -> list[tuple[Announcement, bool]]:
     """One page of announcements, each paired with whether the user has not read it yet."""
-    unread = _unread(user).label("unread") if user.role == Role.STUDENT else False
+    unread = (_unread(user) if user.role == Role.STUDENT else false()).label("unread")
     rows = db.session.execute(query.add_columns(unread).limit(limit).offset(offset)).all()
     return [(row[0], bool(row[1])) for row in rows]
 

@@ -57,16 +57,14 @@ def _base_url() -> str | None:
     return configured or (request.host_url if has_request_context() else None)
 
 
-def queue_emails(found: Announcement, created_by_id: int | None = None) -> bool:
-    """Add a delivery row per new recipient and start the e-mail job; False when mail is off or nobody waits."""
+def queue_emails(found: Announcement, created_by_id: int | None = None, *, retry: bool = False) -> bool:
+    """Start the e-mail job: for the groups' students (a retry: for those not sent yet); False if nobody waits."""
     if not mail_enabled():
         return False
-    have = {d.user_id for d in db.session.scalars(select(EmailDelivery).where(
-        EmailDelivery.announcement_id == found.id))}
-    for user in _recipients(found):
-        if user.id not in have:
+    if not retry:
+        for user in _recipients(found):
             db.session.add(EmailDelivery(announcement_id=found.id, user_id=user.id, address=user.email.strip()))
-    db.session.flush()
+        db.session.flush()
     waiting = db.session.scalar(select(EmailDelivery.id).where(
         EmailDelivery.announcement_id == found.id, EmailDelivery.status != DeliveryStatus.SENT).limit(1))
     if waiting is None:
