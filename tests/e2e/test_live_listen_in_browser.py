@@ -48,10 +48,12 @@ def seconds_of_webm(path: Path) -> list[bytes]:
     return [data[a:b] for a, b in zip([0, *cuts[1:]], [*cuts[1:], len(data)])]
 
 
-def talk(site: LiveWorld, pieces: list[bytes], started: list[float], stop: threading.Event) -> None:
+def talk(site: LiveWorld, pieces: list[bytes], started: list[float], stop: threading.Event,
+         video: bool = False) -> None:
     """Go live and send a piece a second (piece i holds media second i, sent when it is over)."""
     teacher, _ = site.join("teacher")
-    assert teacher.call("go_live", {"video": False, "mime": "audio/webm;codecs=opus"})["ok"]
+    mime = "video/webm;codecs=vp8,opus" if video else "audio/webm;codecs=opus"
+    assert teacher.call("go_live", {"video": video, "mime": mime})["ok"]
     started.append(time.monotonic())
     for index, piece in enumerate(pieces):
         if stop.is_set():
