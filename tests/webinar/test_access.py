@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from werkzeug.routing import Rule
+from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from webinar.access import PUBLIC, SIGNED_IN
 from webinar.models import Role
@@ -13,10 +13,18 @@ def _rules(app: Flask) -> list[Rule]:
     return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
 
 
+def _value(converter: object) -> object:
+    """A value the converter accepts: 1 for ids, one of the choices of an any(), else 'x'."""
+    if isinstance(converter, IntegerConverter):
+        return 1
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    return "x"
+
+
 def _url(rule: Rule) -> str:
-    """The rule with every argument filled with 1 (ids) or 'x'."""
-    values = {arg: 1 if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "x"
-              for arg in rule.arguments}
+    """The rule with every argument filled with a value its converter accepts."""
+    values = {arg: _value(rule._converters[arg]) for arg in rule.arguments}
     return rule.build(values, append_unknown=False)[1]
 
 
