@@ -168,6 +168,21 @@ def test_a_webinar_with_sound_slides_chat_a_poll_a_dropped_link_and_its_end(brow
         assert HTML_NAME in page.text_content("#chat")
         assert page.evaluate("window.pwned") is None
 
+    # a question, a "me too", the teacher's "answered"; a raised hand the teacher lowers
+    first.fill("#ask-text", "Что такое ускорение?")
+    first.press("#ask-text", "Enter")
+    second.wait_for_selector("#questions .upvote")
+    assert first.locator("#questions .upvote").count() == 0  # not one's own
+    second.click("#questions .upvote")
+    teacher.wait_for_function("document.getElementById('questions').textContent.includes('👍 1')")
+    teacher.click("#questions button:has-text('Mark answered')")
+    first.wait_for_selector("#questions li.answered")
+    second.click("#hand")
+    teacher.wait_for_selector("#hands li:has-text('Айбек') button")
+    assert second.get_attribute("#hand", "aria-pressed") == "true"
+    teacher.click("#hands li:has-text('Айбек') button")
+    second.wait_for_function("document.getElementById('hand').getAttribute('aria-pressed') === 'false'")
+
     # a poll: both vote, the teacher sees both answers
     teacher.click("#poll-new-box summary")
     teacher.fill("#poll-new-question", "Понятно?")
