@@ -15,7 +15,8 @@ import requests
 from media.ffmpeg import ffmpeg_binary
 from media.live_playlist import parse_live
 from tests.media.live_clips import chunks, recorder_webm
-from tests.webinar.live_world import LiveClient, LiveWorld, live_config, served_live
+from tests.conftest import PASSWORD
+from tests.webinar.live_world import LiveClient, LiveWorld, another_app, live_config, served_live
 from webinar.extensions import db
 from webinar.live import ingest
 from webinar.models import LiveSession, LiveStatus
@@ -244,3 +245,24 @@ def test_going_live_without_a_sound_leaves_no_part(live: LiveWorld) -> None:
     assert len(session_row(live).recording_parts) == 1
     assert teacher.call("stop_live", {})["ok"]
     assert session_row(live).recording_parts == []
+
+
+def test_listen_works_on_another_web_process(live: LiveWorld, clip: bytes, tmp_path: Path) -> None:
+    """The stream comes from storage: a second server (same database and storage) that never saw
+    the presenter sends it too."""
+    config = {**live.app.config, "LIVE_WORK_DIR": str(tmp_path / "other-work")}
+    config = {key: config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_ENABLED",
+                                           "STORAGE_LOCAL_ROOT", "PASSWORD_HASH_METHOD", "LOGIN_RATE_LIMIT",
+                                           "LIVE_WORK_DIR", "LIVE_LISTEN_POLL_SECONDS")}
+    teacher, _ = live.join("teacher")
+    assert teacher.call("go_live", {"video": False, "mime": "audio/webm"})["ok"]
+    send(teacher, clip)
+    wait_for(lambda: len(playlist(live)) >= 2)
+    with another_app(config) as (_, other_base):
+        student = requests.Session()
+        student.post(f"{other_base}/login", data={"username": "student", "password": PASSWORD})
+        listener = student.get(f"{other_base}/live/{live.session_id}/listen", stream=True, timeout=(5, 2))
+        heard = first_bytes(listener)
+        student.close()
+    with av.open(io.BytesIO(heard)) as container:
+        assert len(list(container.decode(audio=0))) > 50  # two segments of AAC frames
