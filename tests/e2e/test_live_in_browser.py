@@ -168,6 +168,19 @@ def test_a_webinar_with_sound_slides_chat_a_poll_a_dropped_link_and_its_end(brow
         assert HTML_NAME in page.text_content("#chat")
         assert page.evaluate("window.pwned") is None
 
+    # the teacher deletes a message: it stays in its place, its text gone, on every page
+    first.fill("#chat-text", "Реклама, удалите")
+    first.press("#chat-text", "Enter")
+    teacher.locator("#chat li", has_text="Реклама").locator("button", has_text="Delete").click()
+    for page in (first, second):
+        page.wait_for_function("document.getElementById('chat').textContent.includes('Message deleted by the teacher')")
+        assert "Реклама" not in page.text_content("#chat")
+
+    # reactions arrive together
+    first.click(".react[data-emoji='👏']")
+    second.click(".react[data-emoji='👏']")
+    teacher.wait_for_function("document.getElementById('reaction-feed').textContent.includes('👏')")
+
     # a question, a "me too", the teacher's "answered"; a raised hand the teacher lowers
     first.fill("#ask-text", "Что такое ускорение?")
     first.press("#ask-text", "Enter")
