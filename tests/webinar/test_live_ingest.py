@@ -3,6 +3,8 @@ storage, the tiers and the /listen stream served to the session's students only,
 from __future__ import annotations
 
 import io
+import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -266,3 +268,28 @@ def test_listen_works_on_another_web_process(live: LiveWorld, clip: bytes, tmp_p
         student.close()
     with av.open(io.BytesIO(heard)) as container:
         assert len(list(container.decode(audio=0))) > 50  # two segments of AAC frames
+
+
+def test_listeners_go_on_when_ffmpeg_dies(live: LiveWorld, tmp_path: Path) -> None:
+    teacher, _ = live.join("teacher")
+    assert teacher.call("go_live", {"video": False, "mime": "audio/webm"})["ok"]
+    talk = list(chunks(recorder_webm(ffmpeg_binary(), tmp_path / "talk.webm", d=10, video=False).read_bytes(), 4096))
+    listener = get(live, "student", "/listen", stream=True, timeout=(5, 3))
+    heard = bytearray()
+    reader = threading.Thread(target=read_stream, args=(listener, heard), daemon=True)
+    reader.start()
+    send(teacher, b"".join(talk[: len(talk) // 2]))
+    wait_for(lambda: len(playlist(live)) >= 2)
+    encoder = ingest._running[live.session_id].encoder
+    os.kill(encoder.process.pid, signal.SIGKILL)
+    send(teacher, b"".join(talk[len(talk) // 2:]))
+    assert encoder.generation == 1  # restarted
+    with live.app.app_context():
+        ingest.finish(live.session_id)
+    reader.join(timeout=15)
+    text = get(live, "student", "/hls/audio/index.m3u8").text
+    assert "#EXT-X-DISCONTINUITY\n" in text and "#EXT-X-ENDLIST" in text
+    with av.open(io.BytesIO(bytes(heard))) as container:
+        times = [frame.time for frame in container.decode(audio=0)]
+    assert times[-1] - times[0] > 6.0  # the listener heard on past the restart, in one timeline
+    assert all(0 < b - a < 0.1 for a, b in zip(times, times[1:]))
