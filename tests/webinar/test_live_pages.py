@@ -1,11 +1,7 @@
 """Scheduling webinars and their pages: the right people see them, at the right time, in their words."""
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 from datetime import timedelta
-from typing import Callable
 
 import pytest
 from flask import Flask
@@ -13,25 +9,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.helpers import both_databases
+from tests.webinar.course_helpers import GROUP, OTHER_GROUP, csv_rows, group_ids, held_session
 from webinar.extensions import db
-from webinar.models import (AttendanceSpan, Assessment, Course, CourseGroup, CourseTeacher, Group, LiveSession,
-                            LiveStatus, Role, User)
+from webinar.models import LiveSession, LiveStatus, Role
 from webinar.models.base import utcnow
-
-GROUP, OTHER_GROUP = "ПИ-1-23", "ФИ-2-22"
-
-
-@pytest.fixture
-def course_id(app: Flask, as_teacher: FlaskClient, as_student: FlaskClient) -> int:
-    """A course taught by 'teacher' to two groups; 'student' is in the first."""
-    with app.app_context():
-        group = db.session.scalar(select(Group).where(Group.name == GROUP))
-        course = Course(academic_year="2026-2027", semester=1, title="Физика", assessment=Assessment.EXAM)
-        course.teacher_links.append(CourseTeacher(teacher_id=as_teacher.user.id, is_owner=True))
-        course.group_links += [CourseGroup(group=group), CourseGroup(group=Group(name=OTHER_GROUP))]
-        db.session.add(course)
-        db.session.commit()
-        return course.id
 
 
 def schedule(client: FlaskClient, course_id: int, **fields) -> object:
@@ -39,11 +20,6 @@ def schedule(client: FlaskClient, course_id: int, **fields) -> object:
     data = {"title": "Кинематика", "day": "2026-12-10", "time": "10:30", "duration": "80"}
     data.update(fields)
     return client.post(f"/courses/{course_id}/webinars/new", data=data)
-
-
-def group_ids(app: Flask, *names: str) -> list[int]:
-    with app.app_context():
-        return [db.session.scalar(select(Group.id).where(Group.name == n)) for n in names]
 
 
 def only_session(app: Flask) -> LiveSession:
@@ -145,34 +121,8 @@ def test_pages_speak_the_users_language(app, as_teacher, course_id) -> None:
     assert "Запланировать вебинар" in as_teacher.get(f"/courses/{course_id}/webinars/new").text
 
 
-def held_session(app: Flask, course_id: int, spans: dict[str, list[tuple[int, int]]]) -> int:
-    """A webinar held an hour ago for GROUP, with attendance spans (minutes after the start) per login."""
-    start = utcnow() - timedelta(hours=1)
-    with app.app_context():
-        course = db.session.get(Course, course_id)
-        group = db.session.scalar(select(Group).where(Group.name == GROUP))
-        session = LiveSession(course=course, title="Динамика", groups=[group], starts_at=start, started_at=start,
-                              ended_at=start + timedelta(minutes=50), status=LiveStatus.ENDED)
-        db.session.add(session)
-        db.session.flush()
-        for login, stretches in spans.items():
-            user = db.session.scalar(select(User).where(User.username == login))
-            for a, b in stretches:
-                db.session.add(AttendanceSpan(session_id=session.id, user_id=user.id, sid=f"{login}-{a}",
-                                              joined_at=start + timedelta(minutes=a),
-                                              left_at=start + timedelta(minutes=b)))
-        db.session.commit()
-        return session.id
-
-
-def csv_rows(response) -> list[list[str]]:
-    """A CSV download parsed back as Excel would read it (UTF-8 with BOM)."""
-    assert response.data.startswith(codecs.BOM_UTF8) and response.mimetype == "text/csv"
-    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-
-
 @both_databases
-def test_attendance_per_session_and_per_group_on_screen_and_as_csv(app, as_teacher, as_student, as_role,
+def test_attendance_of_a_webinar_on_screen_and_as_csv(app, as_teacher, as_student, as_role,
                                                                   make_user, course_id) -> None:
     make_user("absent", Role.STUDENT, (GROUP,), full_name="=HYPERLINK(\"x\")")
     # two tabs overlapping (0–30 and 20–40) count once: 40 minutes; a stretch after the end is clipped
@@ -186,11 +136,5 @@ def test_attendance_per_session_and_per_group_on_screen_and_as_csv(app, as_teach
     assert by_login["student"][3] == "45.0" and by_login["absent"][3] == "0"
     assert by_login["absent"][1].startswith("'=")  # no formula smuggled into the spreadsheet
 
-    table = csv_rows(as_teacher.get(f"/courses/{course_id}/attendance.csv?group={group_ids(app, GROUP)[0]}"))
-    assert table[0][0:2] == ["Full name", "Login"] and table[0][-1] == "Total" and "Динамика" in table[0][2]
-    assert {row[1]: row[-1] for row in table[1:]} == {"student": "45.0", "absent": "0"}
-    assert "Динамика" in as_teacher.get(f"/courses/{course_id}/attendance").text
-
     assert as_student.get(f"/live/{session_id}/attendance").status_code == 403
     assert as_role(Role.TEACHER, "other").get(f"/live/{session_id}/attendance.csv").status_code == 403
-    assert as_role(Role.TEACHER, "other2").get(f"/courses/{course_id}/attendance").status_code == 403

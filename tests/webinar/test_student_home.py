@@ -5,43 +5,15 @@ import re
 from datetime import timedelta
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from tests.webinar.course_helpers import GROUP, add_lecture
 from webinar.extensions import db
-from webinar.models import (Assessment, Course, CourseGroup, CourseTeacher, Group, Lecture, LiveSession,
-                            LectureStatus, WatchProgress)
+from webinar.models import Group, LiveSession
 from webinar.models.base import utcnow
 
-GROUP = "ПИ-1-23"
 FIRST_VISIT_BUDGET = 50 * 1024
-
-
-@pytest.fixture
-def course_id(app: Flask, as_teacher: FlaskClient, as_student: FlaskClient) -> int:
-    with app.app_context():
-        course = Course(academic_year="2026-2027", semester=1, title="Физика", assessment=Assessment.EXAM)
-        course.teacher_links.append(CourseTeacher(teacher_id=as_teacher.user.id, is_owner=True))
-        course.group_links.append(CourseGroup(group=db.session.scalar(select(Group).where(Group.name == GROUP))))
-        db.session.add(course)
-        db.session.commit()
-        return course.id
-
-
-def add_lecture(app: Flask, course_id: int, title: str, *, days_ago: int, watched: str | None = None,
-                student_id: int | None = None) -> None:
-    """A published 100 s lecture; optionally with the student's watch buckets (20 of 5 s)."""
-    with app.app_context():
-        published = utcnow() - timedelta(days=days_ago)
-        lecture = Lecture(course_id=course_id, title=title, status=LectureStatus.READY, duration=100.0,
-                          manifest={"audio": {"audio_opus": {"path": "audio.webm", "bytes": 1}}},
-                          media_prefix="lectures/x", created_at=published, published_at=published)
-        db.session.add(lecture)
-        db.session.flush()
-        if watched is not None:
-            db.session.add(WatchProgress(user_id=student_id, lecture_id=lecture.id, watched=watched, position=10))
-        db.session.commit()
 
 
 def test_home_lists_new_and_unfinished_lectures_and_the_next_webinar(app, as_student, course_id) -> None:

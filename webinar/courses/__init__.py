@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("courses", __name__)
 
-from webinar.courses import routes  # noqa: E402,F401  (routes attach to bp)
+from webinar.courses import report, routes  # noqa: E402,F401  (routes attach to bp)

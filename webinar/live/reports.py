@@ -1,18 +1,16 @@
-"""Attendance of webinars for the teachers: per session and per group, on screen and as CSV."""
+"""Attendance of a webinar for its teachers, on screen and as CSV (per group: the course report)."""
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from flask import Response, render_template
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from webinar.access import roles
-from webinar.courses.queries import course_for
 from webinar.live import bp
 from webinar.live.access import session_for
 from webinar.live.attendance import minutes_by_student
-from webinar.live.routes import sessions_of
-from webinar.models import Course, Group, LiveSession, Role
+from webinar.models import LiveSession, Role
 from webinar.roster.export import csv_bytes
 
 
@@ -28,17 +26,6 @@ def session_rows(session: LiveSession) -> list[dict]:
                          "first_join": found.first_join if found else None,
                          "last_leave": found.last_leave if found else None})
     return rows
-
-
-def group_table(course: Course, group: Group) -> tuple[list[LiveSession], list[dict]]:
-    """The group's held webinars, and per student the minutes in each and in all."""
-    held = [s for s in sessions_of(course, current_user) if s.started_at and group in s.groups]
-    minutes = {(row.user.id, s.id): row.minutes for s in held for row in minutes_by_student(s)}
-    students = [{"name": st.full_name, "login": st.username,
-                 "minutes": [minutes.get((st.id, s.id), 0) for s in held]} for st in group.students]
-    for student in students:
-        student["total"] = sum(student["minutes"])
-    return held, students
 
 
 def csv_response(filename: str, header: list[str], rows: list[list]) -> Response:
@@ -68,30 +55,3 @@ def attendance_csv(session_id: int):
     rows = [[r["group"], r["name"], r["login"], r["minutes"], _time(r["first_join"]), _time(r["last_leave"])]
             for r in session_rows(session)]
     return csv_response(f"attendance-webinar-{session.id}.csv", header, rows)
-
-
-def _course_and_group(course_id: int) -> tuple[Course, Group | None]:
-    course = course_for(current_user, course_id, manage=True)
-    groups = course.groups
-    wanted = request.args.get("group", type=int)
-    return course, next((g for g in groups if g.id == wanted), groups[0] if groups else None)
-
-
-@bp.get("/courses/<int:course_id>/attendance")
-@roles(Role.TEACHER, Role.ADMIN)
-def group_attendance(course_id: int):
-    """A group's minutes in each webinar of the course."""
-    course, group = _course_and_group(course_id)
-    held, students = group_table(course, group) if group else ([], [])
-    return render_template("live/group_attendance.html", course=course, group=group, held=held, students=students)
-
-
-@bp.get("/courses/<int:course_id>/attendance.csv")
-@roles(Role.TEACHER, Role.ADMIN)
-def group_attendance_csv(course_id: int):
-    """The same table as CSV: one column of minutes per webinar, then the total."""
-    course, group = _course_and_group(course_id)
-    held, students = group_table(course, group) if group else ([], [])
-    header = [_("Full name"), _("Login")] + [f"{s.title} ({format_datetime(s.starts_at, 'dd.MM.yyyy')})" for s in held]
-    rows = [[s["name"], s["login"], *s["minutes"], s["total"]] for s in students]
-    return csv_response(f"attendance-{course.id}-{group.id if group else 0}.csv", header + [_("Total")], rows)
