@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from tests.webinar.course_helpers import GROUP, add_lecture
 from webinar.extensions import db
-from webinar.models import Group, LiveSession
+from webinar.models import Course, Group, LiveSession
+from webinar.models.materials import Material, MaterialVersion, Section
 from webinar.models.base import utcnow
 
 FIRST_VISIT_BUDGET = 50 * 1024
@@ -57,3 +58,22 @@ def test_the_students_pages_stay_under_50_kb_on_a_first_visit(app, as_student, c
     assert same_origin_assets(html), "the page links its stylesheet"
     print(f"first visit {path}: {total} bytes")
     assert total <= FIRST_VISIT_BUDGET, f"{path}: {total} bytes"
+
+
+def test_home_lists_files_added_lately(app, as_teacher, as_student, course_id) -> None:
+    with app.app_context():
+        course = db.session.get(Course, course_id)
+        section = Section(course=course, title="Лекциялар")
+        old = Material(section=section, title="Эски конспект", current_number=1,
+                       versions=[MaterialVersion(number=1, key="k1", filename="a.pdf", size=2048, sha256="a", kind="pdf",
+                                                 uploaded_at=utcnow() - timedelta(days=60))])
+        new = Material(section=section, title="Жаңы конспект", current_number=2, versions=[
+            MaterialVersion(number=1, key="k2", filename="b.pdf", size=1, sha256="b", kind="pdf",
+                            uploaded_at=utcnow() - timedelta(days=60)),
+            MaterialVersion(number=2, key="k3", filename="b2.pdf", size=300 * 1024, sha256="c", kind="pdf")])
+        db.session.add_all([old, new])
+        db.session.commit()
+    page = as_student.get("/").text
+    listed = page[page.index('id="new-materials"'):page.index('id="courses"')]
+    assert "Жаңы конспект" in listed and "Лекциялар" in listed and "300" in listed
+    assert "Эски конспект" not in listed

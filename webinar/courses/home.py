@@ -10,6 +10,7 @@ from webinar.extensions import db
 from webinar.lectures.progress import watch_progress
 from webinar.live.routes import upcoming_for
 from webinar.models import Course, Lecture, LiveSession, User
+from webinar.models.materials import Material, MaterialVersion, Section
 from webinar.models.base import utcnow
 
 NEW_DAYS = 14
@@ -31,6 +32,7 @@ class Overview:
     courses: list[Course]
     webinars: list[LiveSession]
     lectures: list[LectureItem] = field(default_factory=list)
+    materials: list[MaterialVersion] = field(default_factory=list)
 
 
 def lectures_to_watch(user: User, courses: list[Course]) -> list[LectureItem]:
@@ -53,6 +55,17 @@ def lectures_to_watch(user: User, courses: list[Course]) -> list[LectureItem]:
     return items
 
 
+def new_materials(courses: list[Course], limit: int = 10) -> list[MaterialVersion]:
+    """Files added or replaced in the student's courses lately, newest first (current versions only)."""
+    recent = utcnow() - timedelta(days=NEW_DAYS)
+    query = (select(MaterialVersion).join(Material).join(Section)
+             .where(Section.course_id.in_([c.id for c in courses]), MaterialVersion.uploaded_at >= recent,
+                    MaterialVersion.number == Material.current_number)
+             .order_by(MaterialVersion.uploaded_at.desc()).limit(limit))
+    return list(db.session.scalars(query)) if courses else []
+
+
 def student_overview(user: User, courses: list[Course]) -> Overview:
-    """The student's next webinars and lectures to watch."""
-    return Overview(courses=courses, webinars=upcoming_for(user), lectures=lectures_to_watch(user, courses))
+    """The student's next webinars, lectures to watch and new materials."""
+    return Overview(courses=courses, webinars=upcoming_for(user), lectures=lectures_to_watch(user, courses),
+                    materials=new_materials(courses))
