@@ -15,10 +15,11 @@ function slowLink() {
   return Boolean(link && (link.saveData || ["slow-2g", "2g"].includes(link.effectiveType)));
 }
 
-export function mediaPart(room) {
+// listen(audio, url) starts the stream into the element and returns its stop (live-listen.js).
+export function mediaPart(room, listen) {
   const { strings } = room;
   const audio = byId("audio"); // absent for the teacher: the presenter must not hear the echo
-  const listen = byId("listen");
+  const listenButton = byId("listen");
   const note = byId("audio-note");
   const watch = byId("watch");
   const soundOnly = byId("audio-only");
@@ -31,6 +32,7 @@ export function mediaPart(room) {
   let retry = null;
   let retries = 0;
   let pausedAt = 0;
+  let stopStream = null; // set while the sound stream is open
 
   const onAir = () => room.session && room.session.on_air && room.session.status !== "ended" && !room.over;
   const slideSrc = (n) => room.session.slides_url.replace("{n}", n);
@@ -42,13 +44,19 @@ export function mediaPart(room) {
   }
 
   // --- sound
+  function closeStream() {
+    if (stopStream) stopStream();
+    stopStream = null;
+  }
+
   function startAudio() {
-    if (!audio || !room.session.audio_url) return;
+    if (!audio || !room.session.audio_url) return Promise.resolve();
     clearTimeout(retry);
-    audio.src = room.session.audio_url; // a fresh request: the live edge, not an old buffer
+    closeStream();
+    stopStream = listen(audio, room.session.audio_url); // a fresh request: the live edge, not an old buffer
     audio.hidden = false;
-    return audio.play().then(() => { listen.hidden = true; say(""); }).catch(() => {
-      listen.hidden = false; // the browser wants a tap before sound
+    return audio.play().then(() => { listenButton.hidden = true; say(""); }).catch(() => {
+      listenButton.hidden = false; // the browser wants a tap before sound
       say(strings.press_listen);
     });
   }
@@ -56,24 +64,25 @@ export function mediaPart(room) {
   function stopAudio() {
     if (!audio) return;
     clearTimeout(retry);
+    closeStream();
     audio.pause();
     audio.removeAttribute("src");
     audio.load();
-    audio.hidden = listen.hidden = true;
+    audio.hidden = listenButton.hidden = true;
   }
 
   function audioBroke() {
-    if (!onAir() || video || !audio.getAttribute("src")) return;
+    if (!onAir() || video || !stopStream) return;
     say(strings.audio_lost);
     clearTimeout(retry);
     retry = setTimeout(startAudio, Math.min(10000, 1000 * 2 ** retries++));
   }
 
   if (audio) {
-    listen.addEventListener("click", startAudio);
+    listenButton.addEventListener("click", startAudio);
     audio.addEventListener("error", audioBroke);
     audio.addEventListener("ended", audioBroke);
-    audio.addEventListener("playing", () => { retries = 0; say(""); listen.hidden = true; });
+    audio.addEventListener("playing", () => { retries = 0; say(""); listenButton.hidden = true; });
     audio.addEventListener("pause", () => { pausedAt = Date.now(); });
     audio.addEventListener("play", () => { // resumed after a while: jump to now, not to the old buffer
       if (pausedAt && Date.now() - pausedAt > 5000) { pausedAt = 0; startAudio(); }
@@ -157,7 +166,7 @@ export function mediaPart(room) {
     if (!on) {
       stopVideo();
       stopAudio();
-    } else if (!video && !audio.getAttribute("src")) {
+    } else if (!video && !stopStream) {
       startAudio();
     }
     watch.hidden = !(on && room.session.has_video && room.session.video_hls) || Boolean(video);
@@ -186,7 +195,7 @@ export function mediaPart(room) {
       return new Promise((resolve) => {
         for (const name of ["playing", "error"]) audio.addEventListener(name, resolve, { once: true });
         setTimeout(resolve, ms);
-        startAudio().then(() => { if (!listen.hidden) resolve(); });
+        startAudio().then(() => { if (!listenButton.hidden) resolve(); });
       });
     },
     snapshot: update,

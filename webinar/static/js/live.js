@@ -171,8 +171,8 @@ function loadScript(src) {
 // Socket.IO with the chat follow once it plays (on a 64 kbit/s link they would share the line).
 const parts = [];
 room.redraw = () => { for (const part of parts) part.redraw?.(); };
-const { mediaPart } = await import(config.modules.media);
-const media = mediaPart(room);
+const [{ mediaPart }, { listenLive }] = await Promise.all([import(config.modules.media), import(config.modules.listen)]);
+const media = mediaPart(room, listenLive);
 parts.push(media);
 if (config.on_air && config.audio_url && !config.teacher) {
   room.session = { on_air: true, status: "live", audio_url: config.audio_url, slide: 0, slide_count: 0 };
