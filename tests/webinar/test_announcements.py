@@ -187,6 +187,7 @@ def test_a_student_outside_the_course_cannot_open_its_announcements(app, as_role
 
 @pytest.mark.parametrize("fields, error", [
     ({"groups": []}, "Choose at least one group."),
+    ({"groups": [999]}, "not a valid choice"),  # a group of another course, typed into the request
     ({"title": ""}, "This field is required."),
     ({"text": "   "}, "This field is required."),
     ({"text": "я" * 5001}, "The message is too long: at most 5000 characters."),
@@ -215,7 +216,8 @@ def test_html_and_script_in_an_announcement_are_shown_as_text(app, as_teacher, a
 
 
 @both_databases
-def test_email_copies_reach_each_student_in_their_language(app, as_teacher, make_user, course_id, mailbox) -> None:
+def test_email_copies_reach_each_student_in_their_language(app, as_role, as_teacher, make_user, course_id,
+                                                           mailbox) -> None:
     use_smtp(app, mailbox.port)
     make_user("aida", groups=(GROUP,), full_name="Аида Токтогулова", email="aida@example.kg", locale="ru")
     make_user("bek", groups=(GROUP,), full_name="Бек Асанов", email="bek@example.kg")  # no choice: Kyrgyz
@@ -241,6 +243,7 @@ def test_email_copies_reach_each_student_in_their_language(app, as_teacher, make
         assert db.session.scalar(select(Job.status).where(Job.kind == "announcement_email")) == JobStatus.DONE
     status = as_teacher.get(f"/courses/{course_id}/announcements").text
     assert "E-mailed to 2 of 2." in status and "failed" not in status
+    assert "E-mailed" not in as_role(Role.STUDENT, "reader", groups=(GROUP,)).get("/announcements").text
 
 
 def scheduled_retries(app: Flask) -> list:
