@@ -15,7 +15,6 @@ const room = {
   on(kind, handler) { (this.handlers[kind] ||= []).push(handler); },
   send, showState, showLive, finish,
 };
-window.aralykRoom = room; // for the browser tests and the console
 
 let last = 0; // the highest seq applied
 let catching = false; // a join or catch-up is being answered: events wait in `held`
@@ -167,18 +166,32 @@ function loadScript(src) {
   });
 }
 
+// A script or module that did not arrive (the link dropped while the page loaded) is asked for
+// again, a little later each time, under a new URL (a failed module is remembered by the browser).
+async function fetched(load, url) {
+  for (let attempt = 0, wait = 1000; ; attempt += 1, wait = Math.min(2 * wait, 10000)) {
+    try {
+      return await load(attempt ? `${url}${url.includes("?") ? "&" : "?"}retry=${attempt}` : url);
+    } catch {
+      showState(strings.reconnecting, "reconnecting");
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+const load = (url) => fetched((src) => import(src), url);
+
 // Sound first: when the teacher is on air, the stream starts before anything else is fetched, and
 // Socket.IO with the chat follow once it plays (on a 64 kbit/s link they would share the line).
 const parts = [];
 room.redraw = () => { for (const part of parts) part.redraw?.(); };
-const [{ mediaPart }, { listenLive }] = await Promise.all([import(config.modules.media), import(config.modules.listen)]);
+const [{ mediaPart }, { listenLive }] = await Promise.all([load(config.modules.media), load(config.modules.listen)]);
 const media = mediaPart(room, listenLive);
 parts.push(media);
 if (config.on_air && config.audio_url && !config.teacher) {
   room.session = { on_air: true, status: "live", audio_url: config.audio_url, slide: 0, slide_count: 0 };
   await media.soundFirst(4000);
 }
-const [{ talkPart }] = await Promise.all([import(config.modules.talk), loadScript(config.socket_script)]);
+const [{ talkPart }] = await Promise.all([load(config.modules.talk), fetched(loadScript, config.socket_script)]);
 parts.push(talkPart(room));
 connect();
-if (config.teacher) import(config.present_script).then((module) => module.present(room));
+if (config.teacher) load(config.present_script).then((module) => module.present(room));

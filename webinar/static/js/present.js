@@ -10,7 +10,7 @@ function button(text, className, onClick) {
 }
 
 export async function present(room) {
-  const { broadcaster } = await import(room.config.modules.present_media);
+  const { broadcaster } = await import(room.config.modules.present_media); // preloaded with present.js
   const words = room.config.present_strings;
   const muted = new Set(); // people the teacher muted (from the `muted` events)
   const fill = (text, name) => text.replace("{name}", name);
