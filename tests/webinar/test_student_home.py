@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.webinar.course_helpers import GROUP, add_lecture
+from tests.webinar.course_helpers import GROUP, add_lecture, group_ids
 from webinar.extensions import db
-from webinar.models import Course, Group, LiveSession
+from webinar.models import Announcement, Course, Group, LiveSession
 from webinar.models.materials import Material, MaterialVersion, Section
 from webinar.models.base import utcnow
 
@@ -77,3 +77,21 @@ def test_home_lists_files_added_lately(app, as_teacher, as_student, course_id) -
     listed = page[page.index('id="new-materials"'):page.index('id="courses"')]
     assert "Жаңы конспект" in listed and "Лекциялар" in listed and "300" in listed
     assert "Эски конспект" not in listed
+
+
+def test_home_shows_unread_announcements_and_coming_deadlines(app, as_teacher, as_student, course_id) -> None:
+    group_id = group_ids(app, GROUP)[0]
+    for title, due in (("Курстук иш", (date.today() + timedelta(days=3)).isoformat()), ("Эскертүү", "")):
+        data = {"title": title, "text": "<b>маанилүү</b>", "groups": [group_id], "due_on": due}
+        assert as_teacher.post(f"/courses/{course_id}/announcements/new", data=data).status_code == 302
+    with app.app_context():  # the form refuses a past date; one may have passed since it was posted
+        db.session.add(Announcement(course_id=course_id, title="Өткөн тапшырма", text="", groups=[db.session.get(Group, group_id)],
+                                    due_on=date.today() - timedelta(days=1)))
+        db.session.commit()
+    page = as_student.get("/").text
+    deadlines = page[page.index('id="deadlines"'):page.index('id="announcements"')]
+    assert "Курстук иш" in deadlines and "Өткөн тапшырма" not in deadlines and "Эскертүү" not in deadlines
+    news = page[page.index('id="announcements"'):page.index('id="courses"')]
+    assert news.count('class="tag new"') == 3
+    as_student.get("/announcements")  # seen: no longer new
+    assert 'class="tag new"' not in as_student.get("/").text

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from webinar.announcements.queries import recent_for, visible_to
 from webinar.extensions import db
 from webinar.lectures.progress import watch_progress
 from webinar.live.routes import upcoming_for
-from webinar.models import Course, Lecture, LiveSession, User
+from webinar.models import Announcement, Course, Lecture, LiveSession, User
 from webinar.models.materials import Material, MaterialVersion, Section
 from webinar.models.base import utcnow
 
@@ -33,6 +34,8 @@ class Overview:
     webinars: list[LiveSession]
     lectures: list[LectureItem] = field(default_factory=list)
     materials: list[MaterialVersion] = field(default_factory=list)
+    announcements: list[tuple[Announcement, bool]] = field(default_factory=list)
+    deadlines: list[Announcement] = field(default_factory=list)
 
 
 def lectures_to_watch(user: User, courses: list[Course]) -> list[LectureItem]:
@@ -65,7 +68,14 @@ def new_materials(courses: list[Course], limit: int = 10) -> list[MaterialVersio
     return list(db.session.scalars(query)) if courses else []
 
 
+def deadlines_of(user: User, limit: int = 5) -> list[Announcement]:
+    """Announcements with a due date from today on, the nearest first."""
+    query = visible_to(user).where(Announcement.due_on >= date.today()).order_by(None).order_by(Announcement.due_on)
+    return list(db.session.scalars(query.limit(limit)))
+
+
 def student_overview(user: User, courses: list[Course]) -> Overview:
-    """The student's next webinars, lectures to watch and new materials."""
+    """The student's next webinars and deadlines, lectures to watch, new materials and announcements."""
     return Overview(courses=courses, webinars=upcoming_for(user), lectures=lectures_to_watch(user, courses),
-                    materials=new_materials(courses))
+                    materials=new_materials(courses), announcements=recent_for(user, 5),
+                    deadlines=deadlines_of(user))
