@@ -21,7 +21,7 @@ from tests.conftest import PASSWORD
 from tests.webinar.live_world import LiveClient, LiveWorld, another_app, live_config, served_live
 from webinar.extensions import db
 from webinar.live import ingest
-from webinar.models import LiveSession, LiveStatus
+from webinar.models import Lecture, LectureStatus, LiveSession, LiveStatus
 from webinar.storage import storage
 
 MIME = "video/webm;codecs=vp8,opus"
@@ -293,3 +293,21 @@ def test_listeners_go_on_when_ffmpeg_dies(live: LiveWorld, tmp_path: Path) -> No
         times = [frame.time for frame in container.decode(audio=0)]
     assert times[-1] - times[0] > 6.0  # the listener heard on past the restart, in one timeline
     assert all(0 < b - a < 0.1 for a, b in zip(times, times[1:]))
+
+
+def test_the_recording_becomes_a_lecture(live: LiveWorld, clip: bytes, tmp_path: Path) -> None:
+    """Two parts (video, then sound only after a pause) → end → the replay job joins them → the
+    lecture pipeline makes a lecture as long as the session (jobs run inline in tests)."""
+    teacher, _ = live.join("teacher")
+    assert teacher.call("go_live", {"video": True, "mime": MIME})["ok"]
+    send(teacher, clip)  # 6 s
+    assert teacher.call("stop_live", {})["ok"]
+    assert teacher.call("go_live", {"video": False, "mime": "audio/webm"})["ok"]
+    send(teacher, recorder_webm(ffmpeg_binary(), tmp_path / "more.webm", d=3, video=False).read_bytes())
+    parts = session_row(live).recording_parts
+    ack = teacher.call("end", {}, timeout=120)
+    assert ack["ok"] and ack["lecture_url"], ack
+    lecture = live.row(Lecture, session_row(live).lecture_id)
+    assert lecture.status == LectureStatus.READY
+    expected = max(parts[1]["t"], 6.0) + 3.0  # the second part starts at its own time, or after the first
+    assert abs(lecture.duration - expected) < 0.6
