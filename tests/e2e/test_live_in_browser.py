@@ -209,6 +209,9 @@ def test_a_webinar_with_sound_slides_chat_a_poll_a_dropped_link_and_its_end(brow
     teacher.wait_for_function("document.getElementById('poll-total').textContent.includes('2')", timeout=10_000)
 
     shoot(teacher, "room-teacher-desktop")
+    teacher.set_viewport_size({"width": 360, "height": 740})
+    shoot(teacher, "room-teacher-360")
+    teacher.set_viewport_size({"width": 1280, "height": 720})
     shoot(second, "room-student-360")
     first.set_viewport_size({"width": 1280, "height": 800})
     shoot(first, "room-student-desktop")
