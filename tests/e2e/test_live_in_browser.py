@@ -273,13 +273,15 @@ def test_a_teacher_whose_browser_refuses_the_microphone_is_told_how_to_allow_it(
 def test_a_student_who_asks_for_video_gets_hls_js_and_a_small_tier(browser, site: LiveWorld) -> None:
     site.session_id = site.new_session("С камерой")
     errors: list[str] = []
+    student = room_of(browser, site, "student", errors)  # early: waits, then the sound starts by itself
+    assert student.evaluate(ROOM_STATE) == "waiting" and student.is_hidden("#audio") and student.is_hidden("#watch")
     teacher = room_of(browser, site, "teacher", errors)
     teacher.check("#present-source input[value=camera]")
     teacher.click("#go-live")
     teacher.wait_for_selector("#stop-live:visible", timeout=20_000)
     assert teacher.is_visible("#preview")
 
-    student = room_of(browser, site, "student", errors)
+    student.wait_for_function(f"{ROOM_STATE} === 'live'")
     hears(student)  # sound first, even when there is video
     student.wait_for_selector("#watch:visible")
     student.click("#watch")
