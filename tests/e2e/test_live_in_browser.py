@@ -317,3 +317,25 @@ def test_the_teachers_dropped_link_resumes_the_broadcast_by_itself(browser, site
                               timeout=40_000)
     assert not student.evaluate("document.getElementById('audio').paused")
     assert errors == []
+
+
+def test_where_the_browser_wants_a_tap_before_sound_the_student_gets_a_listen_button(
+        driver, browser, site: LiveWorld) -> None:
+    site.session_id = site.new_session("Нажмите, чтобы слушать")
+    errors: list[str] = []
+    teacher = room_of(browser, site, "teacher", errors)
+    teacher.click("#go-live")
+    teacher.wait_for_selector("#stop-live:visible", timeout=20_000)
+    phone_like = [flag for flag in CHROMIUM_FLAGS if not flag.startswith("--autoplay-policy")]
+    chromium = driver.chromium.launch(executable_path=CHROMIUM, args=phone_like)
+    try:
+        student = room_of(chromium, site, "student", errors)
+        student.wait_for_selector("#listen:visible", timeout=20_000)
+        assert "Listen" in student.text_content("#audio-note")
+        assert student.evaluate("document.getElementById('audio').paused")
+        student.click("#listen")
+        hears(student)
+        assert student.is_hidden("#listen")
+    finally:
+        chromium.close()
+    assert errors == []
