@@ -17,6 +17,7 @@ const room = {
 };
 
 let last = 0; // the highest seq applied
+let seated = false; // joined on this connection: other events may go out
 let catching = false; // a join or catch-up is being answered: events wait in `held`
 let held = [];
 
@@ -32,8 +33,10 @@ function showLive() {
 }
 
 // An event with an ack, as a promise: the answer, or an Error carrying a sentence to show.
+// Nothing is queued while the link is down: a chat line sent minutes later would surprise.
 function send(name, data, timeout = 15000) {
   return new Promise((resolve, reject) => {
+    if (name !== "join" && !seated) { reject(new Error(strings.failed)); return; }
     room.socket.timeout(timeout).emit(name, data, (error, answer) => {
       if (error || !answer) reject(new Error(strings.failed));
       else if (!answer.ok) reject(Object.assign(new Error(answer.error || strings.failed), { refused: true }));
@@ -105,6 +108,7 @@ async function join() {
     return;
   }
   catching = false;
+  seated = true;
   take(answer);
   if (!room.over) showLive();
   if (answer.online) showOnline(answer.online);
@@ -140,6 +144,7 @@ function connect() {
   socket.on("ev", receive);
   socket.on("presence", (data) => showOnline(data.online));
   socket.on("disconnect", (reason) => {
+    seated = false;
     if (room.over) return;
     showState(strings.reconnecting, "reconnecting");
     // The server closed us (removed, or a restart): ask again, the join answer says why.

@@ -41,6 +41,7 @@ export function broadcaster(room, words) {
   let queue = [];
   let inFlight = 0;
   let slow = false;
+  let sending = false; // go_live was answered on this connection
 
   const tell = (text) => { line.textContent = text; };
   const trouble = (text) => { help.textContent = text || ""; help.hidden = !text; };
@@ -71,7 +72,7 @@ export function broadcaster(room, words) {
   }
 
   async function pump() {
-    while (room.socket.connected && inFlight < IN_FLIGHT && queue.length) {
+    while (sending && room.socket.connected && inFlight < IN_FLIGHT && queue.length) {
       const chunk = queue.shift();
       const mine = epoch;
       inFlight += 1;
@@ -89,6 +90,7 @@ export function broadcaster(room, words) {
 
   async function record() {
     await room.send("go_live", { video, mime: type });
+    sending = true;
     epoch += 1;
     queue = [];
     inFlight = 0;
@@ -179,12 +181,14 @@ export function broadcaster(room, words) {
     }
     try {
       await record();
+      trouble("");
       tell(words.live);
     } catch (error) {
       trouble(error.message);
     }
   }
 
+  room.socket.on("disconnect", () => { sending = false; });
   go.addEventListener("click", start);
   stop.addEventListener("click", () => finish(true));
   room.hooks.stopBroadcast = () => finish(false);
