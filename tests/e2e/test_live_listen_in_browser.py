@@ -69,7 +69,7 @@ MSE = """async url => { const {listenLive} = await import('/static/js/live-liste
                    document.body.append(a); listenLive(a, url); a.play(); }"""
 
 
-@pytest.mark.parametrize(("how", "most_behind"), [("plain", 12.0), ("mse", 6.0)])
+@pytest.mark.parametrize(("how", "most_behind"), [("plain", 12.0), ("mse", 7.5)])  # the goal: ≤ 8 s
 def test_chromium_plays_the_live_stream_in_an_audio_element(site: LiveWorld, tmp_path: Path, how: str,
                                                             most_behind: float) -> None:
     """plain: <audio src=/listen>, no script; mse: the same response through live-listen.js."""
