@@ -17,12 +17,12 @@ def room(live: LiveWorld, who: str, session_id: int | None = None, language: str
     """GET the room as who (redirects not followed)."""
     url = f"{live.base}/live/{session_id or live.session_id}/room"
     with live.sign_in(who).get(url, allow_redirects=False, headers={"Accept-Language": language}) as response:
-        response.content
+        response.content  # noqa: B018  (read it all before the connection goes back)
         return response
 
 
 def config_of(page: str) -> dict:
-    found = re.search(r'<script type="application/json" id="room-config">(.*?)</script>', page, re.S)
+    found = re.search(r'<script type="application/json" id="room-config">(.*?)</script>', page, re.DOTALL)
     assert found, "the page embeds its config"
     return json.loads(found.group(1))
 

@@ -15,6 +15,7 @@ from webinar.live import bp
 from webinar.live.access import lobby_is_open, runs, session_for
 from webinar.live.interaction import REACTIONS  # the buttons are the events' whitelist
 from webinar.models import LiveSession, LiveStatus
+
 CHAT_MAX = 500
 QUESTION_MAX = 300
 
