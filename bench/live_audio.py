@@ -6,18 +6,25 @@ goes live through the real `go_live` + `media` events, with a WebM/Opus stream e
 as Chrome's MediaRecorder would send it (Opus 32 kbit/s mono in live WebM, cut into 1 s chunks at
 block boundaries and sent one per second in real time). The sound is a low, wobbling tone with
 noise and, every 6 s, a 150 ms beep of its own pitch (600, 800, 1000 … Hz), so each beep is known.
-The teacher also sends a chat line every 10 s and turns a slide every 15 s.
+The teacher also sends a chat line every 10 s and turns a slide every 20 s.
 
-Two audio-only students take part at once, each through its own byte-counting TCP proxy (every
-byte the server sends that student: HTTP headers, WebSocket frames): (a) reads the progressive
-`audio_url` (/live/<id>/listen) as a plain <audio> element would; (b) plays the audio-only HLS
-playlist as hls.js would (start 3 segments from the live edge, reload at the target duration,
-fetch new segments). Both keep their socket (join snapshot, events, pings) and fetch each shown
-slide and the next one, as the room page does. The received audio is decoded with PyAV, the beeps
-are found by pitch, and each beep's latency is the arrival time of the bytes holding it minus
-(1) the send time of the chunk holding it and (2) the moment it was "spoken" (the recorder's clock:
-up to 1 s earlier, the timeslice). "Heard" is when a player that starts at the first byte and plays
-on at 1x (stalling when data is late) would play it.
+Three audio-only students join 20 s into the stream, at once (rather than in runs one after the
+other), each through its own byte-counting TCP proxy (every byte the server sends that student: HTTP
+headers, WebSocket frames): (a) reads the progressive `audio_url` (/live/<id>/listen) as the room
+page's fetch() does; (a') reads it as a plain <audio> element asks for it (Sec-Fetch-Dest: audio,
+which gets a longer backlog); (b) plays the audio-only HLS playlist as hls.js would (start 3
+segments from the live edge, reload at the target duration, or half of it when nothing changed,
+fetch new segments). All keep their socket (join snapshot, events, pings) and fetch each shown slide
+and the next one, as the room page does. The received audio is decoded with PyAV, the beeps are
+found by pitch, and each beep's latency is the arrival time of the bytes holding it minus (1) the
+send time of the chunk holding it and (2) the moment it was "spoken" (the recorder's clock: up to 1
+s earlier, the timeslice). "Heard" is when a player that starts at the first byte and plays on at 1x
+(stalling when data is late) would play it: what /listen's backlog or hls.js's start 3 segments
+behind the edge add comes in here (Chromium's <audio> waits for more than the first byte, so for
+(a') this is a lower bound).
+
+The order check: the same stream sent as fast as acks allow with 1 and with 2 chunks in flight; is
+the stored recording the stream, byte for byte?
 
 Run: .venv/bin/python bench/live_audio.py [--seconds 80]
 """
@@ -51,6 +58,11 @@ from live_fanout import NAMESPACE, Server, cpu_seconds, percentile, sign_in, sta
 BEEP_FIRST, BEEP_EVERY, BEEP_LENGTH = 4.5, 6.0, 0.15  # seconds of stream time; mid-chunk on purpose
 BEEP_HZ, BEEP_STEP = 600, 200
 CHAT_EVERY, SLIDE_EVERY, SLIDES = 10.0, 20.0, 6
+# The students: (a) /listen read by fetch() as live-listen.js does, (a') /listen as a plain <audio> element
+# asks for it (Sec-Fetch-Dest: audio: the server sends a longer backlog), (b) the audio-only HLS playlist.
+STUDENTS = (("student", "listen"), ("student3", "audio"), ("student2", "hls"))
+LABELS = {"listen": "listen (a)", "audio": "<audio> (a')", "hls": "HLS (b)"}
+JOIN_AT = 20  # seconds into the stream when the students join (so /listen's backlog has something to send)
 TAIL = 15.0  # seconds the students keep reading after the teacher stops
 
 
@@ -299,7 +311,7 @@ class Student:
             self.session["slides_url"], self.session["slide_count"] = slides_from_db(server)
             self.errors.append("slides_url missing from the join answer; taken from the DB")
         self._slide(self.session.get("slide") or 0)
-        self.thread = threading.Thread(target=self._listen if mode == "listen" else self._hls, daemon=True)
+        self.thread = threading.Thread(target=self._hls if mode == "hls" else self._listen, daemon=True)
         self.thread.start()
 
     def _ev(self, message: dict[str, Any]) -> None:
@@ -336,7 +348,8 @@ class Student:
         sock = socket.create_connection(("127.0.0.1", self.proxy.port), timeout=30)
         try:
             sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.proxy.port}\r\nCookie: {self.cookie}\r\n"
-                          "Accept: */*\r\nAccept-Language: en\r\nConnection: close\r\n\r\n").encode())
+                          "Accept: */*\r\nAccept-Language: en\r\nConnection: close\r\n"
+                          f"{'Sec-Fetch-Dest: audio' if self.mode == 'audio' else 'Sec-Fetch-Dest: empty'}\r\n\r\n").encode())
             buffer, head, chunked = b"", None, False
             while time.monotonic() < self.deadline:
                 ready, _, _ = select.select([sock], [], [], 1.0)
@@ -503,8 +516,8 @@ def run(seconds: float, workdir: Path) -> dict[str, Any]:
             at = time.time()
             sent.append(at)
             teacher.emit("media", chunk, namespace=NAMESPACE, callback=acked(at, k))
-            if k == 2:  # the students arrive once the sound is on
-                students = [Student(server, "student", "listen", deadline), Student(server, "student2", "hls", deadline)]
+            if k == JOIN_AT:  # the students come in while the teacher speaks
+                students = [Student(server, name, mode, deadline) for name, mode in STUDENTS]
             if k + 1 >= next_slide and page < SLIDES:
                 page += 1
                 teacher.emit("slide", {"page": page}, namespace=NAMESPACE)
@@ -535,13 +548,16 @@ def run(seconds: float, workdir: Path) -> dict[str, Any]:
             latencies = []
             for beep in found:
                 b = next(b for b, p in schedule if p == beep["pitch"])
+                if t0 + b <= student.started:  # spoken before the student came: part of the backlog, not a latency
+                    continue
                 latencies.append({"pitch": beep["pitch"], "media": beep["media"], "from_sent": beep["arrived"] - sent[int(b)], "from_spoken": beep["arrived"] - (t0 + b),
                                   "heard": beep["plays"] - (t0 + b)})
             expected = sum(1 for b, _ in schedule if t0 + b > student.started)
             results["students"].append({
                 "mode": student.mode, "seconds": stopped - student.started, "down": dict(student.proxy.down),
                 "up": dict(student.proxy.up), "requests": dict(student.proxy.requests), "errors": student.errors[:5],
-                "slides": sorted(student.slides_fetched), "latencies": latencies, "beeps": len(found),
+                "slides": sorted(student.slides_fetched), "latencies": latencies, "beeps": len(latencies),
+                "backlog_beeps": len(found) - len(latencies),
                 "expected": expected, "bodies": dict(student.bodies), "received": sum(len(d) for c in student.captures for _, d in c.pieces)})
         return results
     finally:
@@ -620,8 +636,8 @@ def show(r: dict[str, Any]) -> None:
     print(f"\n{'student':<14}{'part':<10}{'bytes':>9}{'req':>5}{'bytes/min':>11}{'kbit/s':>8}")
     for s in r["students"]:
         minutes = s["seconds"] / 60
-        path = "HLS (b)" if s["mode"] == "hls" else "listen (a)"
-        parts = ["listen"] if s["mode"] == "listen" else ["playlist", "segments"]
+        path = LABELS[s["mode"]]
+        parts = ["playlist", "segments"] if s["mode"] == "hls" else ["listen"]
         rows = [(p, s["down"].get(p, 0), s["requests"].get(p, 0)) for p in parts + ["socket", "slides"]]
         rows.append(("total", sum(b for _, b, _ in rows) + s["down"].get("other", 0), 0))
         for part, count, requests_made in rows:
@@ -641,7 +657,7 @@ def show(r: dict[str, Any]) -> None:
                   f"average, {(wire - sum(sizes)) / max(1, len(sizes)):.0f} B of HTTP headers each")
         for e in s["errors"]:
             print(f"{'':<14}error: {e}")
-    print(f"\n{'glass-to-glass':<14}{'beeps':>8}{'from sent p50':>15}{'max':>7}{'from spoken p50':>17}{'max':>7}"
+    print(f"\n{'glass-to-glass':<14}{'beeps':>10}{'from sent p50':>15}{'max':>7}{'from spoken p50':>17}{'max':>7}"
           f"{'heard p50':>11}{'max':>7}")
     widths = {"from_sent": 15, "from_spoken": 17, "heard": 11}
     for s in r["students"]:
@@ -649,11 +665,11 @@ def show(r: dict[str, Any]) -> None:
         for key, width in widths.items():
             values = [x[key] for x in s["latencies"]]
             cols += f"{percentile(values, 50):>{width}.2f}{(max(values) if values else float('nan')):>7.2f}"
-        name = "HLS (b)" if s["mode"] == "hls" else "listen (a)"
-        counted = f"{s['beeps']}/{s['expected']}"
-        print(f"{name:<14}{counted:>8}{cols}")
+        name = LABELS[s["mode"]]
+        counted = f"{s['beeps']}/{s['expected']}" + (f" +{s['backlog_beeps']}" if s["backlog_beeps"] else "")
+        print(f"{name:<14}{counted:>10}{cols}")
     print("seconds; a beep every 6 s at its own pitch, found in the decoded audio; from sent = arrival of the bytes "
-          "holding it − send of the chunk holding it; from spoken = − the moment it was recorded (adds the 1 s "
+          "holding it − send of the chunk holding it (+n: beeps spoken before the student joined, sent as backlog); from spoken = − the moment it was recorded (adds the 1 s "
           "timeslice); heard = when a player starting at the first byte and playing at 1x plays it. Goals: "
           "≤ 40 kbit/s average downstream, glass-to-glass ≤ 8 s")
 

@@ -64,7 +64,7 @@ def populate(app: Any, students: int) -> int:
     world.populate()  # teacher (password tests.conftest.PASSWORD), three students, the course, a session
     with app.app_context():
         group = db.session.query(Group).filter_by(name=GROUP).one()
-        for name in ("teacher", "student", "student2"):  # the people live_audio.py signs in
+        for name in ("teacher", "student", "student2", "student3"):  # the people live_audio.py signs in
             db.session.get(User, world.users[name]).set_password(PASSWORD)
         for i in range(students):
             user = User(username=f"s{i:04d}", full_name=f"Студент {i:04d}", role=Role.STUDENT, groups=[group])
