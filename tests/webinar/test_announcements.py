@@ -451,6 +451,11 @@ def test_a_lecture_is_announced_when_first_published_and_never_again(app, tmp_pa
     process_recording(app, course_id, clip, lecture_id)  # a new recording of the same lecture
     assert count(app, Announcement) == 1 and len(mailbox.messages()) == 1
 
+    as_teacher.post(f"/lectures/{lecture_id}/visibility", data={"visible": "0"})  # hidden: its news goes too
+    assert "Лекция 1" not in as_student.get("/announcements").text and "Лекция 1" not in as_student.get("/").text
+    as_teacher.post(f"/lectures/{lecture_id}/visibility", data={"visible": "1"})
+    assert "New lecture: Лекция 1" in as_student.get("/announcements").text
+
     as_teacher.post(f"/courses/{course_id}/announcements/automatic")  # switched off
     process_recording(app, course_id, clip)
     assert count(app, Announcement) == 1 and len(mailbox.messages()) == 1

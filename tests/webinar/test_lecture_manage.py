@@ -34,7 +34,9 @@ def post(world: World, who: str, path: str, **kwargs):
 
 
 def course_page(world: World, who: str) -> str:
-    return get(world, who, f"/courses/{world.course_id}").text
+    """The lectures list of the course page (announcements above it name lectures too)."""
+    page = get(world, who, f"/courses/{world.course_id}").text
+    return page[page.index('id="lectures"'):]
 
 
 def test_rename_hide_and_show(world: World, lecture_id: int) -> None:

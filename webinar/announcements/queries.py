@@ -1,13 +1,13 @@
 """Which announcements a user sees, which are unread, and marking them read."""
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, false, func, select
+from sqlalchemy import Select, exists, false, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from webinar.extensions import db
-from webinar.models import (Announcement, AnnouncementRead, Course, CourseTeacher, Role, User, announcement_groups,
-                            group_members)
+from webinar.models import (Announcement, AnnouncementRead, Course, CourseTeacher, Lecture, Role, User,
+                            announcement_groups, group_members)
 
 
 def _for_groups_of(user: User) -> Select:
@@ -15,6 +15,13 @@ def _for_groups_of(user: User) -> Select:
     return (select(announcement_groups.c.announcement_id)
             .join(group_members, group_members.c.group_id == announcement_groups.c.group_id)
             .where(group_members.c.user_id == user.id))
+
+
+def _readable_by_student(user: User) -> tuple:
+    """The conditions: sent to one of the student's groups, and not about a lecture that is hidden now."""
+    hidden = select(Lecture.id).where(Lecture.is_visible.is_(False))
+    return (Announcement.id.in_(_for_groups_of(user)),
+            or_(Announcement.lecture_id.is_(None), Announcement.lecture_id.not_in(hidden)))
 
 
 def _unread(user: User):
@@ -26,7 +33,7 @@ def visible_to(user: User, course: Course | None = None) -> Select:
     """Announcements the user may read: their groups' (students), their courses' (teachers), all (admins)."""
     query = select(Announcement)
     if user.role == Role.STUDENT:
-        query = query.where(Announcement.id.in_(_for_groups_of(user)))
+        query = query.where(*_readable_by_student(user))
     elif user.role == Role.TEACHER and (course is None or not course.is_taught_by(user)):
         taught = select(CourseTeacher.course_id).where(CourseTeacher.teacher_id == user.id)
         query = query.where(Announcement.course_id.in_(taught))
@@ -39,8 +46,7 @@ def unread_count(user: User) -> int:
     """How many of a student's announcements they have not seen (one COUNT query; 0 for staff)."""
     if not user.is_authenticated or user.role != Role.STUDENT:
         return 0
-    query = select(func.count()).select_from(Announcement).where(
-        Announcement.id.in_(_for_groups_of(user)), _unread(user))
+    query = select(func.count()).select_from(Announcement).where(*_readable_by_student(user), _unread(user))
     return db.session.execute(query).scalar_one()
 
 
