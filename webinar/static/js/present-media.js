@@ -40,6 +40,7 @@ export function broadcaster(room, words) {
   let epoch = 0; // a new recorder after a reconnect: acks of the old one no longer count
   let queue = [];
   let inFlight = 0;
+  let sentCount = 0; // the next chunk's number since go_live
   let slow = false;
   let sending = false; // go_live was answered on this connection
 
@@ -77,7 +78,11 @@ export function broadcaster(room, words) {
       const mine = epoch;
       inFlight += 1;
       const bytes = await chunk.blob.arrayBuffer();
-      room.socket.timeout(20000).emit("media", bytes, (error, answer) => {
+      // Numbered as sent (not as recorded: a dropped chunk leaves no gap), since two chunks in
+      // flight may be handled out of order by the server's threads.
+      const seq = sentCount;
+      sentCount += 1;
+      room.socket.timeout(20000).emit("media", { seq, data: bytes }, (error, answer) => {
         if (mine !== epoch) return;
         inFlight -= 1;
         if (error) tell(words.slow_upload);
@@ -94,6 +99,7 @@ export function broadcaster(room, words) {
     epoch += 1;
     queue = [];
     inFlight = 0;
+    sentCount = 0;
     const mine = epoch;
     let first = true;
     recorder = new MediaRecorder(stream, { mimeType: type, audioBitsPerSecond: 32000,
