@@ -3,5 +3,5 @@ from flask import Blueprint
 
 bp = Blueprint("live", __name__)
 
-from webinar.live import (events, interaction, media_routes, page, presenting, routes,  # noqa: E402,F401
+from webinar.live import (events, interaction, media_routes, page, presenting, reports, routes,  # noqa: E402,F401
                           slide_routes)
