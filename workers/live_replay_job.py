@@ -37,6 +37,8 @@ def make_replay(ctx: JobContext) -> dict[str, Any]:
         assemble_recording(parts, recording, binary=ffmpeg_binary(current_app.config.get("FFMPEG_BINARY")))
         job, _ = attach_source(lecture, recording, f"{lecture.title}.mkv", creator)
         db.session.commit()
+    for folder in ("hls", "recording"):  # the lecture has its own copy now; the live files have done their work
+        storage().delete_prefix(f"live/{session.id}/{folder}/")
     dispatch(job.id)
     return {"lecture_id": lecture.id, "parts": len(parts), "job": job.id}
 

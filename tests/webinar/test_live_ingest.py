@@ -3,7 +3,9 @@ storage, the tiers and the /listen stream served to the session's students only,
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
 import signal
 import threading
 import time
@@ -13,6 +15,7 @@ from typing import Any, Callable, Iterator
 import av
 import pytest
 import requests
+from PIL import Image
 
 from media.ffmpeg import ffmpeg_binary
 from media.live_playlist import parse_live
@@ -21,7 +24,7 @@ from tests.conftest import PASSWORD
 from tests.webinar.live_world import LiveClient, LiveWorld, another_app, live_config, served_live
 from webinar.extensions import db
 from webinar.live import ingest
-from webinar.models import Lecture, LectureStatus, LiveSession, LiveStatus
+from webinar.models import Lecture, LectureStatus, LiveSession, LiveStatus, SlidesStatus
 from webinar.storage import storage
 
 MIME = "video/webm;codecs=vp8,opus"
@@ -312,3 +315,47 @@ def test_the_recording_becomes_a_lecture(live: LiveWorld, clip: bytes, tmp_path:
     assert lecture.status == LectureStatus.READY
     expected = max(parts[1]["t"], 6.0) + 3.0  # the second part starts at its own time, or after the first
     assert abs(lecture.duration - expected) < 0.6
+
+
+def give_slides(live: LiveWorld, pages: int) -> None:
+    """Page images in storage, as the slides job leaves them, and the session pointing at them."""
+    prefix = f"live/{live.session_id}/slides/r1-test"
+    with live.app.app_context():
+        for page in range(1, pages + 1):
+            picture = Image.new("RGB", (320, 180), (40 * page, 90, 160))
+            for ext, fmt in (("webp", "WEBP"), ("jpg", "JPEG")):
+                buffer = io.BytesIO()
+                picture.save(buffer, fmt)
+                buffer.seek(0)
+                storage().put(f"{prefix}/{page}.{ext}", buffer)
+        session = db.session.get(LiveSession, live.session_id)
+        session.slides_prefix, session.slide_count, session.slides_status = prefix, pages, SlidesStatus.READY
+        db.session.commit()
+
+
+def test_the_replay_shows_the_slides_as_shown_and_the_chat(live: LiveWorld, tmp_path: Path) -> None:
+    give_slides(live, 2)
+    teacher, _ = live.join("teacher")
+    student, _ = live.join("student")
+    assert teacher.call("go_live", {"video": False, "mime": "audio/webm"})["ok"]
+    send(teacher, recorder_webm(ffmpeg_binary(), tmp_path / "talk.webm", d=4, video=False).read_bytes())
+    assert student.call("chat", {"text": "<b>Салам</b>"})["ok"]
+    assert teacher.call("chat", {"text": "жок"})["ok"]
+    deleted = teacher.evs("chat")[-1]["data"]["id"]
+    assert teacher.call("chat_delete", {"id": deleted})["ok"]
+    assert teacher.call("slide", {"page": 2})["ok"]
+    ack = teacher.call("end", {}, timeout=120)
+    assert ack["ok"], ack
+
+    lecture = live.row(Lecture, session_row(live).lecture_id)
+    assert lecture.status == LectureStatus.READY
+    slides = lecture.manifest["slides"]
+    assert [s["start"] for s in slides][0] == 0 and 0 < slides[1]["start"] < 30
+    assert len(lecture.manifest["bundle_slides"]) == 2 and lecture.manifest["bundle"]["bytes"] > 0
+    assert [line["text"] for line in lecture.manifest["chat"]] == ["<b>Салам</b>"]  # the deleted line is gone
+    with live.app.app_context():  # the live tiers and parts are gone once the lecture has its recording
+        assert [k for k in storage().list(f"live/{live.session_id}/") if "/slides/" not in k] == []
+    with live.sign_in("student").get(f"{live.base}/lectures/{lecture.id}") as replay:  # with the chat beside it
+        assert replay.status_code == 200 and "Chat of the webinar" in replay.text
+        config = re.search(r'<script type="application/json" id="player-config">(.*?)</script>', replay.text).group(1)
+        assert json.loads(config)["chat"][0]["text"] == "<b>Салам</b>" and "<b>Салам" not in replay.text
