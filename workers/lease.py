@@ -57,6 +57,16 @@ def heartbeat(job_id: int, owner: str, lease_seconds: int, **values: Any) -> Non
         raise LeaseLost(job_id)
 
 
+def hold(job_id: int, owner: str) -> None:
+    """Lock the job's row for this worker in the current transaction, before writing its results
+    with it (not committed); raise LeaseLost, rolled back, if another worker has it now."""
+    stmt = (update(Job).where(Job.id == job_id, *_owned(owner)).values(updated_at=utcnow())
+            .execution_options(synchronize_session=False))
+    if db.session.execute(stmt).rowcount != 1:
+        db.session.rollback()
+        raise LeaseLost(job_id)
+
+
 def complete(job_id: int, owner: str, result: dict[str, Any]) -> None:
     """Mark the job done with its result."""
     done = dict(status=JobStatus.DONE, progress=1.0, result=result, finished_at=utcnow())

@@ -24,12 +24,12 @@ from media.storage import NotFound
 from webinar.extensions import db
 from webinar.lectures.packaging import bundle_labels, put_tree, stage_captions
 from webinar.live.timeline import timeline_for_lecture, write_slides
-from webinar.models import Job, JobStatus, Lecture, LectureStatus
+from webinar.models import Lecture, LectureStatus
 from webinar.models.base import utcnow
 from webinar.realtime import push_progress
 from webinar.storage import storage
 from workers.context import JobContext, JobRejected
-from workers.lease import LeaseLost
+from workers.lease import hold
 
 log = logging.getLogger(__name__)
 AUDIO_SHARE = 0.2  # of the progress bar: audio + slides come first and are quick
@@ -202,14 +202,7 @@ class LectureRun:
 
     def _write_lecture(self, values: dict[str, Any]) -> None:
         """Update this revision of the lecture only while this worker still holds the job."""
-        owned = db.session.execute(
-            update(Job).where(Job.id == self.ctx.job_id, Job.status == JobStatus.RUNNING,
-                              Job.lease_owner == self.ctx.owner)
-            .values(updated_at=utcnow()).execution_options(synchronize_session=False)
-        ).rowcount == 1
-        if not owned:
-            db.session.rollback()
-            raise LeaseLost(self.ctx.job_id)
+        hold(self.ctx.job_id, self.ctx.owner)
         current = db.session.execute(
             update(Lecture).where(Lecture.id == self.lecture_id, Lecture.revision == self.revision)
             .values(**values).execution_options(synchronize_session=False)

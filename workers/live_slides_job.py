@@ -22,11 +22,10 @@ from media.storage import NotFound
 from webinar.extensions import db, socketio
 from webinar.live.room import NAMESPACE, as_message, record, room
 from webinar.live.slides import pdf_limits, slides_url, source_key
-from webinar.models import Job, JobStatus, LiveSession, SlidesStatus
-from webinar.models.base import utcnow
+from webinar.models import LiveSession, SlidesStatus
 from webinar.storage import storage
 from workers.context import JobContext, JobRejected
-from workers.lease import LeaseLost
+from workers.lease import LeaseLost, hold
 
 log = logging.getLogger(__name__)
 CONTENT_TYPES = {"webp": "image/webp", "jpeg": "image/jpeg"}
@@ -118,13 +117,7 @@ def _refuse(ctx: JobContext, code: str) -> None:
 
 def _write(ctx: JobContext, values: dict[str, Any]) -> bool:
     """Update this revision's session while this worker holds the job (uncommitted when True)."""
-    owned = db.session.execute(
-        update(Job).where(Job.id == ctx.job_id, Job.status == JobStatus.RUNNING, Job.lease_owner == ctx.owner)
-        .values(updated_at=utcnow()).execution_options(synchronize_session=False)
-    ).rowcount == 1
-    if not owned:
-        db.session.rollback()
-        raise LeaseLost(ctx.job_id)
+    hold(ctx.job_id, ctx.owner)
     current = db.session.execute(
         update(LiveSession).where(LiveSession.id == ctx.payload["session_id"],
                                   LiveSession.slides_revision == ctx.payload["revision"])

@@ -19,11 +19,10 @@ from media.pdf import Page, PdfRejected, render_pages
 from media.storage import NotFound
 from webinar.extensions import db
 from webinar.materials.service import pdf_limits
-from webinar.models import Job, JobStatus, MaterialVersion, PagesStatus
-from webinar.models.base import utcnow
+from webinar.models import MaterialVersion, PagesStatus
 from webinar.storage import storage
 from workers.context import JobContext, JobRejected
-from workers.lease import LeaseLost
+from workers.lease import LeaseLost, hold
 
 log = logging.getLogger(__name__)
 CONTENT_TYPES = {"webp": "image/webp", "jpeg": "image/jpeg"}
@@ -79,13 +78,7 @@ def _upload(pages: list[Page], prefix: str) -> None:
 
 def _write(ctx: JobContext, values: dict[str, Any]) -> bool:
     """Update the version while this worker holds the job, and commit; False if the version is gone."""
-    owned = db.session.execute(
-        update(Job).where(Job.id == ctx.job_id, Job.status == JobStatus.RUNNING, Job.lease_owner == ctx.owner)
-        .values(updated_at=utcnow()).execution_options(synchronize_session=False)
-    ).rowcount == 1
-    if not owned:
-        db.session.rollback()
-        raise LeaseLost(ctx.job_id)
+    hold(ctx.job_id, ctx.owner)
     found = db.session.execute(
         update(MaterialVersion).where(MaterialVersion.id == ctx.payload["version_id"])
         .values(**values).execution_options(synchronize_session=False)
