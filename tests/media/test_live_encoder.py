@@ -77,7 +77,7 @@ def test_tiers_grow_while_fed_and_every_segment_decodes(tmp_path: Path, clips: d
     assert (tmp_path / "rec" / "part-0.webm").read_bytes() == clips["video"]
 
 
-def test_audio_tier_is_mono_aac_under_32_kbps(tmp_path: Path, clips: dict[str, bytes]) -> None:
+def test_audio_tier_is_mono_aac_of_24_kbps(tmp_path: Path, clips: dict[str, bytes]) -> None:
     live = encoder(tmp_path, video=False)
     for piece in chunks(clips["audio"]):
         live.feed(piece)
@@ -86,7 +86,7 @@ def test_audio_tier_is_mono_aac_under_32_kbps(tmp_path: Path, clips: dict[str, b
     segments = tier_segments(folder)
     assert not (tmp_path / "work" / "hls" / "240").exists()
     payload = sum((folder / s.uri).stat().st_size for s in segments)
-    assert payload * 8 / sum(s.duration for s in segments) < 36_000  # 32 kbps of audio + boxes
+    assert payload * 8 / sum(s.duration for s in segments) < 28_000  # 24 kbps of audio + boxes
     with av.open(str(folder / segments[0].generation / "init.mp4")) as container:
         stream = container.streams.audio[0]
         assert (stream.codec_context.name, stream.codec_context.channels) == ("aac", 1)

@@ -13,7 +13,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from webinar.extensions import db, socketio
-from webinar.live import attendance, state
+from webinar.live import attendance, coalesce, state
 from webinar.live.access import lobby_is_open, lobby_opens, may_enter, runs
 from webinar.live.participants import enter
 from webinar.live.room import (NAMESPACE, Refused, Seat, broadcast, field, leave_seat, live_event, person_room,
@@ -95,8 +95,16 @@ def close_stale_spans(session: LiveSession, user_id: int) -> None:
 
 
 def announce_presence(session: LiveSession) -> None:
-    """Tell the room how many people are connected now."""
-    socketio.emit("presence", {"online": state.online(session)}, to=room(session.id), namespace=NAMESPACE)
+    """Tell the room how many people are connected, at most once a second: 500 joining at the start
+    would otherwise be 500 broadcasts to up to 500 people (most of their joining time, measured)."""
+    session_id = session.id
+
+    def flush() -> None:
+        found = db.session.get(LiveSession, session_id)
+        if found is not None:
+            socketio.emit("presence", {"online": state.online(found)}, to=room(session_id), namespace=NAMESPACE)
+
+    coalesce.soon(("presence", session_id), flush)
 
 
 @live_event("catch_up", after_end=True)

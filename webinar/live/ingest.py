@@ -81,6 +81,9 @@ def _live(app: Flask, session_id: int) -> _Live:
         found = _running.get(session_id)
         if found is None:
             folder = work_dir(app, session_id)
+            session = db.session.get(LiveSession, session_id)
+            if session is not None and not session.recording_parts:
+                shutil.rmtree(folder, ignore_errors=True)  # left by a database that was reset: not this session's
             publisher = Publisher(storage(), session_id, folder, app.config["LIVE_HLS_WINDOW"])
             found = _running[session_id] = _Live(app, session_id, folder, publisher)
             found.thread = threading.Thread(target=_publish_loop, args=(found,), daemon=True,
