@@ -594,10 +594,10 @@ def order_check(workdir: Path, in_flight: int, seconds: int = 40) -> dict[str, A
             if left[0] == 0:
                 done.set()
 
-        for chunk in chunks:
+        for seq, chunk in enumerate(chunks):  # numbered as the page numbers them (present-media.js)
             if not slots.acquire(timeout=20):
                 break
-            sio.emit("media", chunk, namespace=NAMESPACE, callback=acked)
+            sio.emit("media", {"seq": seq, "data": chunk}, namespace=NAMESPACE, callback=acked)
         done.wait(20)
         sio.call("stop_live", {}, namespace=NAMESPACE, timeout=30)
         sio.disconnect()
@@ -617,8 +617,8 @@ def show_order(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         print(f"{r['in_flight']:>10}{r['chunks']:>8}{r['identical']!s:>19}{r['swapped']:>15}  "
               f"{'; '.join(r['refusals']) or '-'}")
-    print("Socket.IO runs each event in its own thread (async_handlers), so two chunks in flight can reach "
-          "ingest.feed in either order")
+    print("Socket.IO runs each event in its own thread (async_handlers), so two chunks in flight may reach "
+          "ingest.feed in either order; numbered chunks ({seq, data}, as the page sends them) are put back in order")
 
 
 def show(r: dict[str, Any]) -> None:

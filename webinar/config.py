@@ -75,7 +75,7 @@ class Defaults:
     LIVE_LOBBY_MINUTES = 15  # students may enter the room this long before the start
     LIVE_SLIDES_MAX_BYTES = 50 * 1024 * 1024  # a PDF of slides; the upload route lifts MAX_CONTENT_LENGTH to it
     LIVE_SLIDES_MAX_PAGES = 300
-    LIVE_SLIDES_LONG_SIDE = 1280  # px of a page image's long side: 1280×720 for a 16:9 slide
+    LIVE_SLIDES_LONG_SIDE = 960  # px of the long side: 960×540 for 16:9, sharp on a phone; a text slide ~16 KB (1280: ~23)
     LIVE_SLIDES_TIMEOUT_SECONDS = 600  # drawing a whole PDF, in a child process
     LIVE_SLIDES_MEMORY_BYTES = 2 * 1024**3  # that child's address-space limit
     LIVE_CHAT_RATE_LIMIT = "5 per 10 seconds"  # per person and session, shared by all processes with Redis
