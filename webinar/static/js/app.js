@@ -15,7 +15,12 @@ if (refresh) setTimeout(() => window.location.reload(), Number(refresh.dataset.r
 // Times are written in Bishkek time; a browser elsewhere shows them in its own time zone.
 const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 if (zone && zone !== document.documentElement.dataset.zone) {
-  const format = new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "medium", timeStyle: "short" });
+  // A browser without the page's language (Chromium has no Kyrgyz) would write English month names:
+  // digits then, as Kyrgyz dates are written (01.12.2026, 16:30).
+  const lang = document.documentElement.lang;
+  const format = Intl.DateTimeFormat.supportedLocalesOf([lang]).length
+    ? new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" })
+    : new Intl.DateTimeFormat("ru", { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
   for (const time of document.querySelectorAll("time[datetime]")) {
     time.title = time.textContent;
     time.textContent = format.format(new Date(time.dateTime));
