@@ -73,8 +73,19 @@ function followCaptions(element) {
 // --- progress: played stretches since the last report, and the position
 let played = [];
 let last = null;
+// The position is also kept in this tab: a reload (or going back to the course and in again) asks
+// for the page before the goodbye report has reached the server, which would resume from the last one.
+const positionKey = `aralyk-position-${config.lecture}`;
+function keepPosition(time) {
+  try { sessionStorage.setItem(positionKey, String(time)); } catch { /* storage off: the server's is used */ }
+}
+function keptPosition() {
+  try { return Number(sessionStorage.getItem(positionKey)) || null; } catch { return null; }
+}
+
 function notePlayed() {
   const now = media.currentTime;
+  if (now > 0) keepPosition(now);
   if (last !== null && now > last && now - last < 3) {
     const range = played[played.length - 1];
     if (range && Math.abs(range[1] - last) < 0.01) range[1] = now;
@@ -171,7 +182,8 @@ function startsInSaver() {
 
 wire(audio);
 audio.addEventListener("loadedmetadata", () => {
-  if (config.resume > 5 && config.resume < audio.duration - 5) audio.currentTime = config.resume;
+  const resume = keptPosition() ?? config.resume;
+  if (resume > 5 && resume < audio.duration - 5) audio.currentTime = resume;
 }, { once: true });
 audio.addEventListener("play", showSlide);
 if (picker) {
