@@ -218,6 +218,10 @@ def test_the_language_buttons_turn_every_main_page_into_kyrgyz_or_russian(
             assert page.evaluate("document.documentElement.lang") == language  # remembered
             page.wait_for_load_state("networkidle")  # what the scripts write too
             left[name] = english_left(page, phrases)
+            if name == "webinar":  # the hour the lobby opens is shown in the same time zone as the start
+                assert page.evaluate("""() => [...document.querySelectorAll('main time')].every(
+                    t => /[+-]\\d\\d:\\d\\d$|Z$/.test(t.dateTime))""")
+                assert page.locator("main .flash time[data-format=time]").count() == 1
         page.context.close()
     assert {name: found for name, found in left.items() if found} == {}
 

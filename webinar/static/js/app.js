@@ -21,8 +21,9 @@ if (zone && zone !== document.documentElement.dataset.zone) {
   const format = Intl.DateTimeFormat.supportedLocalesOf([lang]).length
     ? new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" })
     : new Intl.DateTimeFormat("ru", { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  const clock = new Intl.DateTimeFormat("ru", { hour: "2-digit", minute: "2-digit" }); // 16:30 in every language
   for (const time of document.querySelectorAll("time[datetime]")) {
     time.title = time.textContent;
-    time.textContent = format.format(new Date(time.dateTime));
+    time.textContent = (time.dataset.format === "time" ? clock : format).format(new Date(time.dateTime));
   }
 }
