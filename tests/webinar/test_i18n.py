@@ -29,8 +29,17 @@ def test_catalog_translates_every_string(language: str) -> None:
     translated = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
     missing = sorted(extracted_messages() - translated.keys())
     assert missing == [], f"{language}: untranslated (run `make messages`): {missing[:10]}"
-    broken = [k for k, v in translated.items() if sorted(PLACEHOLDER.findall(k)) != sorted(PLACEHOLDER.findall(v))]
+    broken = [k for k, v in translated.items() if not same_placeholders(k, v)]
     assert broken == []
+
+
+def same_placeholders(msgid: str | tuple, msgstr: str | tuple) -> bool:
+    """A translation uses the source's placeholders; each plural form only some of the plural's."""
+    if isinstance(msgid, str):
+        return sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(msgstr))
+    wanted = {name for text in msgid for name in PLACEHOLDER.findall(text)}
+    forms = [set(PLACEHOLDER.findall(form)) for form in msgstr]
+    return all(msgstr) and all(form <= wanted for form in forms) and set().union(*forms) == wanted
 
 
 def _visible_text(html: str) -> str:
@@ -64,19 +73,19 @@ def test_choice_is_remembered_for_the_user_on_any_device(app, client, make_user)
     other_device = app.test_client()
     login(other_device, "aibek")
     html = other_device.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert '<html lang="ru">' in html and "Мои дисциплины" in html
+    assert '<html lang="ru"' in html and "Мои дисциплины" in html
 
 
 def test_anonymous_choice_lasts_for_the_session(client) -> None:
     response = client.post("/language", data={"language": "ky", "next": "/login"})
     assert response.location == "/login"
-    assert '<html lang="ky">' in client.get("/login").get_data(as_text=True)
+    assert '<html lang="ky"' in client.get("/login").get_data(as_text=True)
 
 
 def test_unknown_language_is_refused_with_a_message(client) -> None:
     response = client.post("/language", data={"language": "xx", "next": "/login"}, follow_redirects=True)
     assert "This language is not available" in response.get_data(as_text=True)
-    assert '<html lang="en">' in response.get_data(as_text=True)
+    assert '<html lang="en"' in response.get_data(as_text=True)
 
 
 def test_language_switch_never_redirects_off_site(client) -> None:

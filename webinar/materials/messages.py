@@ -32,7 +32,7 @@ _REASONS = {
     "zip_too_big": _l("The ZIP archive would unpack to more than %(max)s. Split it into smaller archives."),
     "zip_unsafe": _l("The ZIP archive holds files whose paths leave the archive’s folder (“..” or a drive letter). Pack the folder again."),
     "image_too_big": _l("The picture has too many pixels to show on a phone. Make it smaller and add it again."),
-    "duplicate": _l("This very file is already in this section as “%(title)s”. To update that material, use “New version” beside it."),
+    "duplicate": _l("This very file is already in this section as “%(title)s”. To update that material, use “New version, rename” beside it."),
     "same_version": _l("This file is the current version already; nothing was changed."),
 }
 _PAGES = {
