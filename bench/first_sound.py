@@ -32,8 +32,11 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--
          "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
 
 
-def first_sound(context, url: str, link: tuple[int, int, int]) -> tuple[float, int]:
-    """Seconds from navigation to the audio element's first advance, and bytes received by then."""
+def first_sound(context, url: str, link: tuple[int, int, int], *, press_play: bool = True,
+                by_url: dict[str, int] | None = None) -> tuple[float, int]:
+    """Seconds from navigation to the audio element's first advance, and bytes received by then
+    (press_play=False: the page starts the sound by itself, as a live room does; by_url, if given,
+    receives those bytes per URL)."""
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -42,13 +45,25 @@ def first_sound(context, url: str, link: tuple[int, int, int]) -> tuple[float, i
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": rtt,
                                                    "downloadThroughput": down / 8, "uploadThroughput": up / 8})
     received = [0]
-    cdp.on("Network.dataReceived", lambda event: received.__setitem__(0, received[0] + event["encodedDataLength"]))
+    urls: dict[str, str] = {}
+    per_url: dict[str, int] = {}
+
+    def got(event: dict) -> None:
+        received[0] += event["encodedDataLength"]
+        url = urls.get(event["requestId"], "?")
+        per_url[url] = per_url.get(url, 0) + event["encodedDataLength"]
+
+    cdp.on("Network.requestWillBeSent", lambda event: urls.setdefault(event["requestId"], event["request"]["url"]))
+    cdp.on("Network.dataReceived", got)
     started = time.monotonic()
     page.goto(url, wait_until="commit")
     page.wait_for_selector("audio", state="attached", timeout=120_000)
-    page.evaluate("document.querySelector('audio').play()")
+    if press_play:
+        page.evaluate("document.querySelector('audio').play()")
     page.wait_for_function("document.querySelector('audio').currentTime > 0", timeout=120_000, polling=50)
     seconds, sent = time.monotonic() - started, received[0]
+    if by_url is not None:
+        by_url.update(dict(per_url))  # a copy as of the first sound: later data is not counted
     page.close()
     return seconds, sent
 
