@@ -44,26 +44,28 @@ def first_sound(context, url: str, link: tuple[int, int, int], *, press_play: bo
     down, up, rtt = link
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": rtt,
                                                    "downloadThroughput": down / 8, "uploadThroughput": up / 8})
-    received = [0]
     urls: dict[str, str] = {}
-    per_url: dict[str, int] = {}
+    per_request: dict[str, int] = {}
 
     def got(event: dict) -> None:
-        received[0] += event["encodedDataLength"]
-        url = urls.get(event["requestId"], "?")
-        per_url[url] = per_url.get(url, 0) + event["encodedDataLength"]
+        per_request[event["requestId"]] = per_request.get(event["requestId"], 0) + event["encodedDataLength"]
+
+    def finished(event: dict) -> None:  # a gzip'd page's chunks come with 0 bytes; its total comes here
+        per_request[event["requestId"]] = max(per_request.get(event["requestId"], 0), int(event["encodedDataLength"]))
 
     cdp.on("Network.requestWillBeSent", lambda event: urls.setdefault(event["requestId"], event["request"]["url"]))
     cdp.on("Network.dataReceived", got)
+    cdp.on("Network.loadingFinished", finished)
     started = time.monotonic()
     page.goto(url, wait_until="commit")
     page.wait_for_selector("audio", state="attached", timeout=120_000)
     if press_play:
         page.evaluate("document.querySelector('audio').play()")
     page.wait_for_function("document.querySelector('audio').currentTime > 0", timeout=120_000, polling=50)
-    seconds, sent = time.monotonic() - started, received[0]
-    if by_url is not None:
-        by_url.update(dict(per_url))  # a copy as of the first sound: later data is not counted
+    seconds, sent = time.monotonic() - started, sum(per_request.values())
+    if by_url is not None:  # as of the first sound: later data is not counted
+        for request, count in list(per_request.items()):
+            by_url[urls.get(request, "?")] = by_url.get(urls.get(request, "?"), 0) + count
     page.close()
     return seconds, sent
 
