@@ -24,26 +24,28 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+import requests
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import sync_playwright
 
-from bench.first_sound import FLAGS, LINKS, bare_site, first_sound  # noqa: E402
-from media.ffmpeg import ffmpeg_binary  # noqa: E402
-from tests.conftest import PASSWORD  # noqa: E402
-from tests.e2e.test_live_listen_in_browser import seconds_of_webm, talk  # noqa: E402
-from tests.media.lecture_clip import make_lecture  # noqa: E402
-from tests.media.live_clips import recorder_webm  # noqa: E402
-from tests.webinar.lecture_world import GROUP, lecture_config, served_world  # noqa: E402
-from tests.webinar.live_world import live_config, served_live  # noqa: E402
-from webinar.extensions import db  # noqa: E402
-from webinar.live import ingest  # noqa: E402
-from webinar.models import Group, Role, User  # noqa: E402
-from webinar.storage import storage  # noqa: E402
+from bench.first_sound import FLAGS, LINKS, bare_site, first_sound
+from media.ffmpeg import ffmpeg_binary
+from tests.conftest import PASSWORD
+from tests.e2e.test_live_listen_in_browser import seconds_of_webm, talk
+from tests.media.lecture_clip import make_lecture
+from tests.media.live_clips import recorder_webm
+from tests.webinar.lecture_world import GROUP, lecture_config, served_world
+from tests.webinar.live_world import live_config, served_live
+from webinar.extensions import db
+from webinar.live import ingest
+from webinar.models import Group, Role, User
+from webinar.storage import storage
 
 LECTURE_SECONDS = 130
 PLAY_SECONDS = 120
@@ -165,10 +167,8 @@ def rebuffering(browser, world, lecture_url: str) -> list[tuple[str, str, dict]]
     results = []
     for link_name, tier, page in runs:
         left = max(1.0, deadline - time.monotonic())
-        try:
+        with suppress(PlaywrightTimeout):  # reported as the position it reached
             page.wait_for_function(PLAYED % (PLAY_SECONDS * 1000), timeout=left * 1000, polling=500)
-        except Exception:  # noqa: BLE001 - reported as the position it reached
-            pass
         element = page.query_selector("#audio" if tier == "audio" else "video")
         results.append((link_name, tier, page.evaluate(STALLED, element)))
         page.context.close()

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -18,7 +18,7 @@ from tests.media.lecture_clip import make_lecture
 from tests.webinar.lecture_world import World, lecture_config, served_world
 
 playwright = pytest.importorskip("playwright.sync_api")
-from tests.e2e.test_lecture_in_browser import CHROMIUM, CHROMIUM_FLAGS, signed_in_page  # noqa: E402
+from tests.e2e.test_lecture_in_browser import CHROMIUM, CHROMIUM_FLAGS, signed_in_page
 
 if CHROMIUM is None and os.environ.get("CI") == "true":
     raise RuntimeError("CI=true but Chromium is missing: .ci/run should have installed it")

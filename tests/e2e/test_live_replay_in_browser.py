@@ -18,8 +18,8 @@ from webinar.extensions import db
 from webinar.models import Lecture, LectureStatus, LiveSession
 
 playwright = pytest.importorskip("playwright.sync_api")
-from tests.e2e.test_lecture_in_browser import CHROMIUM, CHROMIUM_FLAGS, signed_in_page  # noqa: E402
-from tests.e2e.test_live_in_browser import FAKE_MEDIA, hears, room_of, shoot  # noqa: E402
+from tests.e2e.test_lecture_in_browser import CHROMIUM, CHROMIUM_FLAGS, signed_in_page
+from tests.e2e.test_live_in_browser import FAKE_MEDIA, hears, room_of, shoot
 
 if CHROMIUM is None and os.environ.get("CI") == "true":
     raise RuntimeError("CI=true but Chromium is missing: .ci/run should have installed it")

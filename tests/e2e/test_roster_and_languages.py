@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -25,7 +25,7 @@ from webinar.models import Group, LiveSession, User
 from webinar.models.base import utcnow
 
 playwright = pytest.importorskip("playwright.sync_api")
-from tests.e2e.test_lecture_in_browser import CHROMIUM, CHROMIUM_FLAGS, signed_in_page  # noqa: E402
+from tests.e2e.test_lecture_in_browser import CHROMIUM, CHROMIUM_FLAGS, signed_in_page
 
 if CHROMIUM is None and os.environ.get("CI") == "true":
     raise RuntimeError("CI=true but Chromium is missing: .ci/run should have installed it")
@@ -48,8 +48,8 @@ def english_phrases() -> list[str]:
     """The English UI phrases of two words or more, cut at their placeholders."""
     text = CATALOG.read_text(encoding="utf-8")
     phrases = set()
-    for entry in re.findall(r'^msgid ((?:".*"\n)+)', text, flags=re.M):
-        msgid = "".join(re.findall(r'^"(.*)"$', entry, flags=re.M)).replace('\\"', '"').replace("\\n", "\n")
+    for entry in re.findall(r'^msgid ((?:".*"\n)+)', text, flags=re.MULTILINE):
+        msgid = "".join(re.findall(r'^"(.*)"$', entry, flags=re.MULTILINE)).replace('\\"', '"').replace("\\n", "\n")
         for fragment in PLACEHOLDER.split(msgid):
             fragment = fragment.strip(" \n.,:;·—–()")
             if len(WORD.findall(fragment)) >= 2:
