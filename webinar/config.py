@@ -93,7 +93,7 @@ class Defaults:
     LIVE_MEDIA_MAX_BYTES = 512 * 1024  # one MediaRecorder chunk
     LIVE_ENCODER_CLOSE_SECONDS = 30  # ffmpeg's time to flush the last segments when a part stops
     LIVE_LISTEN_BACKLOG = 2  # segments /listen sends at once before following the live edge
-    LIVE_LISTEN_BACKLOG_PLAIN = 4  # for a plain <audio> (Chromium plays nothing before 32 KB, ~4 segments)
+    LIVE_LISTEN_BACKLOG_PLAIN = 5  # for a plain <audio> (Chromium plays nothing before 32 KB: ~5 segments at 24 kbit/s)
     LIVE_LISTEN_POLL_SECONDS = 0.5  # how often /listen looks for a new segment in storage
     LIVE_LISTEN_IDLE_SECONDS = 120  # /listen ends after this long without a new segment
     LIVE_LISTEN_ENDED_CHECK_SECONDS = 10  # /listen also reads the session's status this often

@@ -19,6 +19,9 @@ PROGRESS = "/progress"
 
 def init_app(app: Flask) -> None:
     """Bind Socket.IO (threading mode, simple-websocket) to the Redis message queue, if any."""
+    # Flask-SocketIO keeps the queue it made for an earlier app in its options and would hand it to
+    # this app's server too (several apps in one process: the tests), whatever REDIS_URL says now.
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(app, async_mode="threading", message_queue=app.config.get("REDIS_URL"),
                       channel=app.config["SOCKETIO_CHANNEL"], manage_session=False, cors_allowed_origins=[])
     app.extensions["aralyk.push"] = bool(app.config.get("REDIS_URL"))

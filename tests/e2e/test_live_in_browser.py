@@ -116,7 +116,7 @@ def slides_follow(teacher, students: list) -> None:
     for student in students:
         student.wait_for_function("document.getElementById('slide').getAttribute('src').endsWith('/2.webp')")
         student.wait_for_function("performance.getEntriesByType('resource').some(e => e.name.endsWith('/3.webp'))")
-        assert student.evaluate("document.getElementById('slide').naturalWidth") == 1280
+        assert student.evaluate("document.getElementById('slide').naturalWidth") == 960  # LIVE_SLIDES_LONG_SIDE
 
 
 def shoot(page, name: str) -> None:

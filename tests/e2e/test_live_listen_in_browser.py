@@ -69,7 +69,9 @@ MSE = """async url => { const {listenLive} = await import('/static/js/live-liste
                    document.body.append(a); listenLive(a, url); a.play(); }"""
 
 
-@pytest.mark.parametrize(("how", "most_behind"), [("plain", 12.0), ("mse", 7.5)])  # the goal: ≤ 8 s
+# The goal is ≤ 8 s. A plain <audio> waits for 32 KB, about 11 s of the 24 kbit/s tier: the fallback
+# for browsers without Media Source Extensions; the room page reads the stream through MSE.
+@pytest.mark.parametrize(("how", "most_behind"), [("plain", 16.0), ("mse", 7.5)])
 def test_chromium_plays_the_live_stream_in_an_audio_element(site: LiveWorld, tmp_path: Path, how: str,
                                                             most_behind: float) -> None:
     """plain: <audio src=/listen>, no script; mse: the same response through live-listen.js."""

@@ -214,7 +214,7 @@ def test_listen_starts_near_the_live_edge(live: LiveWorld, tmp_path: Path) -> No
     plain = first_bytes(get(live, "student", "/listen", stream=True, timeout=(5, 3),
                             headers={"Sec-Fetch-Dest": "audio"}))
     assert scripted.count(b"moof") == 2  # live-listen.js: the last two segments, then what comes
-    assert plain.count(b"moof") == 4  # a plain <audio>: enough for Chromium's first 32 KB at once
+    assert plain.count(b"moof") == 5  # a plain <audio>: about what Chromium wants before it plays (32 KB)
     assert scripted.startswith(plain[:500])  # both begin with the same init segment
 
 
@@ -340,8 +340,7 @@ def test_the_replay_shows_the_slides_as_shown_and_the_chat(live: LiveWorld, tmp_
     assert teacher.call("go_live", {"video": False, "mime": "audio/webm"})["ok"]
     send(teacher, recorder_webm(ffmpeg_binary(), tmp_path / "talk.webm", d=4, video=False).read_bytes())
     assert student.call("chat", {"text": "<b>Салам</b>"})["ok"]
-    assert teacher.call("chat", {"text": "жок"})["ok"]
-    deleted = teacher.evs("chat")[-1]["data"]["id"]
+    deleted = teacher.call("chat", {"text": "жок"})["id"]
     assert teacher.call("chat_delete", {"id": deleted})["ok"]
     assert teacher.call("slide", {"page": 2})["ok"]
     ack = teacher.call("end", {}, timeout=120)

@@ -79,6 +79,9 @@ def _live(app: Flask, session_id: int) -> _Live:
     """The session's entry, created (with its publisher thread) on first use."""
     with _registry_lock:
         found = _running.get(session_id)
+        if found is not None and found.app is not app:  # another app's session of that id (tests)
+            found.stop.set()
+            found = None
         if found is None:
             folder = work_dir(app, session_id)
             session = db.session.get(LiveSession, session_id)
