@@ -1,12 +1,9 @@
 """Shared fixtures: the app on SQLite or PostgreSQL, clients per role, real service endpoints."""
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -16,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from media.storage import S3Storage
+from tests.helpers import answers_http, free_port
 from tests.services import postgres_schema, require_postgres, require_redis
 from webinar import create_app
 from webinar.extensions import db
@@ -26,28 +24,10 @@ PASSWORD = "correct horse 42"
 MOTO_START_TIMEOUT = 20.0
 
 
-def _free_port() -> int:
-    """Return a TCP port that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _answers_http(url: str) -> bool:
-    """Return whether url answers any HTTP response."""
-    try:
-        with urllib.request.urlopen(url, timeout=1):
-            return True
-    except urllib.error.HTTPError:
-        return True
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="session")
 def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Run moto in server mode as a subprocess and yield its endpoint URL."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = tmp_path_factory.mktemp("moto") / "server.log"
     with log_path.open("wb") as log:
@@ -58,7 +38,7 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     try:
         deadline = time.monotonic() + MOTO_START_TIMEOUT
-        while not _answers_http(url + "/"):
+        while not answers_http(url + "/"):
             if proc.poll() is not None:
                 log_text = log_path.read_text(errors="replace")
                 pytest.fail(f"moto server exited with {proc.returncode}:\n{log_text}")

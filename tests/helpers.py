@@ -1,7 +1,10 @@
 """Test helpers shared by several modules."""
 from __future__ import annotations
 
+import socket
 import threading
+import urllib.error
+import urllib.request
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -24,3 +27,21 @@ def serving(app: Flask) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def free_port() -> int:
+    """Return a TCP port that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def answers_http(url: str) -> bool:
+    """Return whether url answers any HTTP response."""
+    try:
+        with urllib.request.urlopen(url, timeout=1):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False

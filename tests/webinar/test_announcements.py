@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.conftest import _free_port
+from tests.helpers import free_port
 from tests.helpers import both_databases
 from webinar.announcements import recent_for, unread_count
 from webinar.extensions import db
@@ -48,7 +48,7 @@ class Mailbox:
 @pytest.fixture
 def mailbox(tmp_path: Path) -> Iterator[Mailbox]:
     """A real aiosmtpd server in its own process on a free port."""
-    port, folder = _free_port(), tmp_path / "mail"
+    port, folder = free_port(), tmp_path / "mail"
     folder.mkdir()
     log = tmp_path / "smtp.log"
     with log.open("wb") as errors:  # its log goes to a file: a full pipe would stall the server
@@ -264,7 +264,7 @@ def run_later(app: Flask, tasks: list) -> None:
 def test_smtp_down_posts_anyway_shows_the_failure_and_a_later_retry_delivers(app, as_teacher, as_student,
                                                                              make_user, course_id,
                                                                              mailbox) -> None:
-    use_smtp(app, _free_port())  # nothing listens there
+    use_smtp(app, free_port())  # nothing listens there
     make_user("aida", groups=(GROUP,), email="aida@example.kg")
     make_user("bek", groups=(GROUP,), email="bek@example.kg")
     assert announce(as_teacher, course_id, groups=group_ids(app, GROUP)).status_code == 302
@@ -306,7 +306,7 @@ def test_a_retry_sends_only_to_those_not_yet_sent(app, as_teacher, make_user, co
 
 def test_after_the_last_attempt_the_teacher_can_try_again(app, as_teacher, make_user, course_id,
                                                           mailbox) -> None:
-    use_smtp(app, _free_port())
+    use_smtp(app, free_port())
     app.config["JOB_MAX_ATTEMPTS"] = 1
     make_user("aida", groups=(GROUP,), email="aida@example.kg")
     announce(as_teacher, course_id, groups=group_ids(app, GROUP))
@@ -488,7 +488,7 @@ def test_a_real_consumer_holds_a_failed_run_for_its_delay_then_delivers(app_conf
 
     app = make_app({**app_config, "HUEY_IMMEDIATE": False, "HUEY_SQLITE_PATH": str(tmp_path / "huey.sqlite3"),
                     "ANNOUNCEMENT_RETRY_SECONDS": 2})
-    use_smtp(app, _free_port())  # down at first
+    use_smtp(app, free_port())  # down at first
     with app.app_context():
         course = Course(academic_year="2026-2027", semester=1, title="Физика", assessment=Assessment.EXAM)
         group = Group(name=GROUP)

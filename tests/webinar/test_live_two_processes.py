@@ -11,8 +11,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +18,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.conftest import _free_port, make_app
+from tests.conftest import make_app
+from tests.helpers import answers_http, free_port
 from tests.services import postgres_schema
 from tests.webinar.live_world import LiveWorld, live_config
 from webinar.extensions import db, socketio
@@ -29,21 +28,10 @@ pytestmark = pytest.mark.redis
 START_TIMEOUT = 30.0
 
 
-def answers(url: str) -> bool:
-    """Whether the server answers HTTP at url."""
-    try:
-        with urllib.request.urlopen(url, timeout=1):
-            return True
-    except urllib.error.HTTPError:
-        return True
-    except OSError:
-        return False
-
-
 @contextmanager
 def web_process(config: dict[str, Any], log: Path) -> Iterator[str]:
     """A server process for config; yields its base URL once it answers."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     with log.open("wb") as out:
@@ -51,7 +39,7 @@ def web_process(config: dict[str, Any], log: Path) -> Iterator[str]:
                                 stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + START_TIMEOUT
-        while not answers(f"{base}/login"):
+        while not answers_http(f"{base}/login"):
             assert proc.poll() is None, f"server exited with {proc.returncode}:\n{log.read_text(errors='replace')}"
             assert time.monotonic() < deadline, f"server did not answer:\n{log.read_text(errors='replace')}"
             time.sleep(0.1)
