@@ -32,15 +32,27 @@ def policy(config: Mapping[str, Any]) -> str:
     ])
 
 
+# Types a browser never runs as a page (with nosniff, it will not guess otherwise).
+INERT_TYPES = {"text/css", "text/javascript", "application/javascript", "application/json", "text/vtt",
+               "image/webp", "image/jpeg", "image/png", "application/vnd.apple.mpegurl"}
+
+
+def inert(mimetype: str) -> bool:
+    """Whether a response of this type needs none of a page's headers."""
+    return mimetype in INERT_TYPES or mimetype.split("/")[0] in ("audio", "video")
+
+
 def init_app(app: Flask) -> None:
     """Register the headers hook."""
     csp = policy(app.config)
 
     @app.after_request
     def add_headers(response: Response) -> Response:
-        """CSP, no sniffing, no framing, no referrer leaks."""
-        response.headers.setdefault("Content-Security-Policy", csp)
+        """No sniffing anywhere; CSP, no framing and no referrer leaks on everything that could be shown
+        as a page. Scripts, styles, pictures and media gain nothing from them, at ~350 bytes each on 2G."""
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not inert(response.mimetype):
+            response.headers.setdefault("Content-Security-Policy", csp)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
         return response

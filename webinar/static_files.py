@@ -44,6 +44,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def cache_versioned(response: Response) -> Response:
-        if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+        if request.endpoint != "static":
+            return response
+        response.headers.pop("Content-Disposition", None)  # "inline; filename=…": what a browser does anyway
+        if request.args.get("v") and response.status_code == 200:
             response.headers["Cache-Control"] = IMMUTABLE
         return response
