@@ -17,14 +17,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.helpers import free_port
-from tests.helpers import both_databases
+from tests.helpers import both_databases, free_port
+from tests.webinar.course_helpers import GROUP, OTHER_GROUP, group_ids
 from webinar.announcements import recent_for, unread_count
 from webinar.extensions import db
 from webinar.models import (Announcement, AnnouncementKind, Assessment, Course, CourseGroup, CourseTeacher,
                             DeliveryStatus, EmailDelivery, Group, Job, JobStatus, Lecture, LectureStatus, Role, User)
 
-GROUP, OTHER_GROUP = "ПИ-1-23", "ФИ-2-22"
 SINK = Path(__file__).with_name("smtp_sink.py")
 
 
@@ -67,24 +66,6 @@ def use_smtp(app: Flask, port: int) -> None:
     """Point the app at a mail server (no TLS: a local test server)."""
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False, SMTP_TIMEOUT_SECONDS=5,
                       MAIL_FROM="Aralyk <noreply@aralyk.test>", PUBLIC_BASE_URL="https://aralyk.test")
-
-
-@pytest.fixture
-def course_id(app: Flask, as_teacher: FlaskClient, as_student: FlaskClient) -> int:
-    """A course taught by 'teacher' to two groups; 'student' is in the first."""
-    with app.app_context():
-        group = db.session.scalar(select(Group).where(Group.name == GROUP))
-        course = Course(academic_year="2026-2027", semester=1, title="Физика", assessment=Assessment.EXAM)
-        course.teacher_links.append(CourseTeacher(teacher_id=as_teacher.user.id, is_owner=True))
-        course.group_links += [CourseGroup(group=group), CourseGroup(group=Group(name=OTHER_GROUP))]
-        db.session.add(course)
-        db.session.commit()
-        return course.id
-
-
-def group_ids(app: Flask, *names: str) -> list[int]:
-    with app.app_context():
-        return [db.session.scalar(select(Group.id).where(Group.name == n)) for n in names]
 
 
 def announce(client: FlaskClient, course_id: int, **fields) -> object:
