@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -56,7 +57,9 @@ def render_isolated(path: Path | str, out_dir: Path | str, *, long_side: int = L
     _clean(Path(out_dir))
     if child.returncode == REFUSED and result is not None:
         raise PdfRejected(result["refused"]["code"], result["refused"]["params"])
-    if expired.is_set():
+    # Out of time, or out of memory inside PDFium: a failed C++ allocation under the memory limit
+    # aborts the child (SIGABRT) before Python can raise MemoryError.
+    if expired.is_set() or child.returncode == -signal.SIGABRT:
         raise PdfRejected("too_complex")
     log.warning("PDF renderer exited with %s: %s", child.returncode, stderr)
     raise PdfRejected("damaged")
