@@ -24,11 +24,12 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
+from media.rejection import Rejected
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +45,8 @@ SUFFIXES = {"webp": "webp", "jpeg": "jpg"}
 _PDFIUM = threading.RLock()
 
 
-class PdfRejected(Exception):
-    """The document is refused; `code` is stable, `params` fill the translated message."""
-
-    def __init__(self, code: str, params: dict[str, Any] | None = None) -> None:
-        super().__init__(code, params or {})
-        self.code = code
-        self.params = params or {}
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.params}" if self.params else self.code
+class PdfRejected(Rejected):
+    """The document is refused (see media.rejection)."""
 
 
 @dataclass(frozen=True)

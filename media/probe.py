@@ -26,6 +26,7 @@ import av.error
 
 from media.ffmpeg import FORMAT_WHITELIST, input_options
 from media.source import AudioInfo, Limits, SourceInfo, VideoInfo
+from media.rejection import Rejected
 
 __all__ = ["AudioInfo", "Limits", "ProbeRejected", "SourceInfo", "VideoInfo", "probe"]
 
@@ -40,16 +41,8 @@ SNIFFED_FORMATS = ((b"#EXTM3U", "hls"), (b"ffconcat", "concat"), (b"\x89PNG", "i
                    (b"\xff\xd8\xff", "image2"), (b"GIF8", "image2"), (b"%PDF", "pdf"))
 
 
-class ProbeRejected(Exception):
-    """The upload is refused; `code` is stable, `params` fill the translated message."""
-
-    def __init__(self, code: str, params: dict[str, Any] | None = None) -> None:
-        super().__init__(code, params or {})
-        self.code = code
-        self.params = params or {}
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.params}" if self.params else self.code
+class ProbeRejected(Rejected):
+    """The upload is refused (see media.rejection)."""
 
 
 def probe(path: Path | str, limits: Limits = Limits()) -> SourceInfo:
