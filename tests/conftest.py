@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from media.storage import S3Storage
-from tests.helpers import answers_http, free_port
+from tests.helpers import answers_http, free_port, stop_process
 from tests.services import postgres_schema, require_postgres, require_redis
 from webinar import create_app
 from webinar.extensions import db
@@ -50,12 +50,7 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.1)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -45,3 +46,13 @@ def answers_http(url: str) -> bool:
         return True
     except OSError:
         return False
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """Ask a test server process to stop; kill it if it has not within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

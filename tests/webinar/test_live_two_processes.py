@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import pytest
 
 from tests.conftest import make_app
-from tests.helpers import answers_http, free_port
+from tests.helpers import answers_http, free_port, stop_process
 from tests.services import postgres_schema
 from tests.webinar.live_world import LiveWorld, live_config
 from webinar.extensions import db, socketio
@@ -45,12 +45,7 @@ def web_process(config: dict[str, Any], log: Path) -> Iterator[str]:
             time.sleep(0.1)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 @contextmanager
