@@ -22,8 +22,10 @@ def init_app(app: Flask) -> None:
     # Flask-SocketIO keeps the queue it made for an earlier app in its options and would hand it to
     # this app's server too (several apps in one process: the tests), whatever REDIS_URL says now.
     socketio.server_options.pop("client_manager", None)
+    # cors_allowed_origins=None: only our own origin (X-Forwarded-Proto/Host included) may open a socket.
+    # [] would switch the Origin check off, and any page could then speak to /live with a student's cookie.
     socketio.init_app(app, async_mode="threading", message_queue=app.config.get("REDIS_URL"),
-                      channel=app.config["SOCKETIO_CHANNEL"], manage_session=False, cors_allowed_origins=[])
+                      channel=app.config["SOCKETIO_CHANNEL"], manage_session=False, cors_allowed_origins=None)
     app.extensions["aralyk.push"] = bool(app.config.get("REDIS_URL"))
 
 
