@@ -5,8 +5,8 @@ from typing import Any
 
 from flask import Flask
 
-from webinar import (access, admin, auth, cli, compression, courses, errors, files, i18n, lectures, live, materials,
-                     realtime, security, static_files, storage, uploads)
+from webinar import (access, admin, api, auth, cli, compression, courses, errors, files, i18n, lectures, live,
+                     materials, realtime, security, static_files, storage, uploads)
 from webinar.config import Defaults
 from webinar.extensions import csrf, db, limiter, login_manager, migrate
 from webinar.setup import configure
@@ -44,4 +44,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(materials.bp)
     lectures.init_app(app)
     announcements.init_app(app)
+    api.init_app(app)
     return app

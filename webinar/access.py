@@ -6,6 +6,7 @@ from typing import Callable, TypeVar
 
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import Forbidden
 
 from webinar.models import Role
 
@@ -13,6 +14,16 @@ log = logging.getLogger(__name__)
 View = TypeVar("View", bound=Callable)
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
+API_PREFIX = "/api/"  # JSON routes: refusals are JSON statuses, never redirects to a page
+
+
+class PasswordChangeRequired(Forbidden):
+    """A user with a generated password asked for something other than changing it."""
+
+
+def answers_json() -> bool:
+    """Whether this request is for the JSON API (its errors are JSON, its refusals never redirect)."""
+    return request.path.startswith(API_PREFIX)
 
 
 def public(view: View) -> View:
@@ -51,10 +62,14 @@ def enforce() -> object:
         abort(403)
     if current_user.is_authenticated and current_user.must_change_password \
             and request.endpoint not in PASSWORD_CHANGE_ALLOWED:
+        if answers_json():
+            raise PasswordChangeRequired()
         return redirect(url_for("auth.change_password"))
     if rule == PUBLIC:
         return None
     if not current_user.is_authenticated:
+        if answers_json():
+            abort(401)
         return redirect(url_for("auth.login", next=request.full_path))
     if rule != SIGNED_IN and current_user.role not in rule:
         abort(403)

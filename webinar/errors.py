@@ -6,6 +6,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from webinar.access import answers_json
+from webinar.api.errors import csrf_refused, from_http_exception
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -21,7 +23,9 @@ def _messages() -> dict[int, tuple[str, str]]:
 
 
 def render_error(error: HTTPException):
-    """The page for an HTTP error, with the same status code."""
+    """The page for an HTTP error, with the same status code (JSON under the API)."""
+    if answers_json():
+        return from_http_exception(error)
     code = error.code or 500
     title, text = _messages().get(code, (error.name, error.description))
     return render_template("errors/error.html", code=code, title=title, text=text), code
@@ -29,6 +33,8 @@ def render_error(error: HTTPException):
 
 def csrf_expired(error: CSRFError):
     """An expired or missing form token: send the user back to the form with a message."""
+    if answers_json():
+        return csrf_refused()
     flash(_("The form was open too long or came from elsewhere. Please fill it in again."), "error")
     came_from_page = request.url_rule is not None and "GET" in request.url_rule.methods
     return redirect(request.full_path if came_from_page else "/")

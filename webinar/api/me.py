@@ -1,0 +1,23 @@
+"""Who is signed in: the account, its groups, unread announcements, and the token for writes."""
+from __future__ import annotations
+
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from webinar.access import signed_in
+from webinar.announcements.queries import unread_count
+from webinar.api import bp
+from webinar.api.schemas import GroupOut, MeOut
+from webinar.api.spec import READ_ERRORS, answers, spec
+
+
+@bp.get("/me")
+@signed_in
+@spec.validate(resp=answers(MeOut, *READ_ERRORS), tags=["account"])
+def me():
+    """The signed-in user, with the CSRF token that writes send as X-CSRFToken."""
+    user = current_user
+    return MeOut(id=user.id, username=user.username, full_name=user.full_name, role=user.role.value,
+                 locale=user.locale, data_saver=user.data_saver,
+                 groups=[GroupOut(id=g.id, name=g.name) for g in user.groups],
+                 unread_announcements=unread_count(user), csrf_token=generate_csrf())
