@@ -114,3 +114,12 @@ def test_a_page_of_another_site_cannot_open_a_live_socket(live: LiveWorld, trans
                  headers={"Cookie": cookie} if transport == "websocket" else {"Cookie": cookie, "Origin": live.base})
     assert same.connected
     same.disconnect()
+
+
+def test_every_socket_handler_goes_through_the_registry(live: LiveWorld) -> None:
+    """A /live handler registered without @live_event would escape the matrix; other namespaces are known."""
+    from webinar.extensions import socketio as extension
+    handlers = {ns: set(events) for ns, events in extension.server.handlers.items()}
+    assert handlers[NAMESPACE] - {"connect", "disconnect"} == set(EVENTS)
+    assert handlers == {NAMESPACE: set(EVENTS) | {"connect", "disconnect"},
+                        "/progress": {"connect", "watch"}}  # watch: tests/webinar/test_lecture_push.py
