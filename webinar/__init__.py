@@ -6,7 +6,7 @@ from typing import Any
 from flask import Flask
 
 from webinar import (access, admin, api, auth, cli, compression, courses, errors, files, i18n, lectures, live,
-                     materials, realtime, security, static_files, storage, uploads)
+                     materials, proxies, realtime, security, static_files, storage, uploads)
 from webinar.config import Defaults
 from webinar.extensions import csrf, db, limiter, login_manager, migrate
 from webinar.setup import configure
@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     storage.init_app(app)
     workers.init_app(app)
     realtime.init_app(app)
+    proxies.init_app(app)  # after Socket.IO's middleware, so its requests see the client too
     cli.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)

@@ -22,6 +22,7 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a slow form on a bad link must not expire at once
+    TRUSTED_PROXIES = 0  # reverse proxies in front whose X-Forwarded-For/-Proto count (nginx alone: 1)
 
     # Rate limits (Flask-Limiter); storage moves to Redis when REDIS_URL is set.
     LOGIN_RATE_LIMIT = "10 per minute"
