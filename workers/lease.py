@@ -68,9 +68,9 @@ def hold(job_id: int, owner: str) -> None:
 
 
 def complete(job_id: int, owner: str, result: dict[str, Any]) -> None:
-    """Mark the job done with its result."""
+    """Mark the job done with its result; lease_owner stays as the record of which worker did it."""
     done = dict(status=JobStatus.DONE, progress=1.0, result=result, finished_at=utcnow())
-    if not _update(job_id, _owned(owner), lease_owner=None, lease_expires_at=None, **done):
+    if not _update(job_id, _owned(owner), lease_expires_at=None, **done):
         raise LeaseLost(job_id)
 
 
