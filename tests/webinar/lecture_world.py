@@ -43,6 +43,7 @@ class World:
     base: str
     course_id: int = 0
     sessions: dict[str, requests.Session] = field(default_factory=dict)
+    tus_headers: dict[str, str] = field(default_factory=dict)  # e.g. X-CSRFToken, when CSRF is on
 
     def populate(self, *, sign_in: bool = True) -> None:
         """A course taught by 'teacher' to GROUP ('student'); 'outsider' and 'other' are elsewhere."""
@@ -78,7 +79,8 @@ class World:
     def tus(self, who: str) -> TusClient:
         """A tuspy client carrying the person's session cookie."""
         cookie = "; ".join(f"{c.name}={c.value}" for c in self.sessions[who].cookies)
-        return TusClient(f"{self.base}/uploads/", headers={"Cookie": cookie, "Accept-Language": "en"})
+        return TusClient(f"{self.base}/uploads/", headers={"Cookie": cookie, "Accept-Language": "en",
+                                                           **self.tus_headers})
 
     def upload(self, path: Path, *, who: str = "teacher", title: str = "Лекция 1", **extra: str) -> str:
         """Upload a recording with tuspy; returns where the server sends the teacher next."""

@@ -62,14 +62,16 @@ def live_config(tmp: Path, db_url: str, **extra: Any) -> dict[str, Any]:
 class LiveClient:
     """A python-socketio client on /live that keeps everything the server sent it, in order."""
 
-    def __init__(self, base: str, cookie: str, *, language: str = "en") -> None:
-        self.sio = socketio.Client(reconnection=False)
+    def __init__(self, base: str, cookie: str, *, language: str = "en", transports: list[str] | None = None,
+                 **options: Any) -> None:
+        """Connect and keep what arrives; options go to socketio.Client (e.g. http_session)."""
+        self.sio = socketio.Client(reconnection=False, **options)
         self.received: list[tuple[str, Any]] = []  # (event name, data), every server → client event
         self.gone = threading.Event()  # set when the connection ends (either side)
         self._changed = threading.Condition()
         self.sio.on("*", self._got, namespace=NAMESPACE)
         self.sio.on("disconnect", self._closed, namespace=NAMESPACE)
-        self.sio.connect(base, namespaces=[NAMESPACE], wait_timeout=TIMEOUT,
+        self.sio.connect(base, namespaces=[NAMESPACE], wait_timeout=TIMEOUT, transports=transports,
                          headers={"Cookie": cookie, "Accept-Language": language})
         self.sid = self.sio.get_sid(NAMESPACE)
         self._no_close_wait()

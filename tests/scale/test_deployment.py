@@ -1,0 +1,252 @@
+"""The scale-out layout for real: the README's block run with test values, two gunicorn instances and
+two `flask worker` consumers on PostgreSQL, Redis and moto's S3 over HTTP, behind deploy/nginx.
+
+Who lands where: nginx's ip_hash keys on the first three octets of the client's IPv4 address, and
+every 127.x.y.z is this machine, so the test finds a source address that nginx sends to the other
+instance than 127.0.0.1's (nginx's access log names the instance). Instance A is the one 127.0.0.1
+lands on; the people on B send from that other address. Nobody talks to an instance directly.
+"""
+from __future__ import annotations
+
+import io
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import av
+import m3u8
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from media.ffmpeg import ffmpeg_binary
+from media.storage import S3Storage
+from tests.media import clips
+from tests.scale.clients import PAGE_TOKEN, cookie_of, form_token, session_from, signed_in
+from tests.scale.deployment import Deployment, deployed
+from tests.scale.readme import ROOT, scale_out, settings_of, unit_command
+from tests.services import postgres_schema
+from tests.webinar.lecture_world import World
+from tests.webinar.live_world import LiveClient, LiveWorld
+from webinar import create_app
+from webinar.extensions import db, socketio
+from webinar.models import Announcement, Job, JobStatus, Lecture, LectureStatus
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+A_ADDRESS = "127.0.0.1"
+PROCESSING_TIMEOUT = 90.0
+
+
+@dataclass
+class Site:
+    """The deployment, the people and course in its database, and the address that lands on B."""
+
+    deployment: Deployment
+    world: LiveWorld
+    a: str  # host:port of instance A (127.0.0.1's), and B
+    b: str
+    b_address: str
+
+    @property
+    def base(self) -> str:
+        return self.deployment.front.base
+
+
+def test_the_units_and_the_env_file_run_what_the_readme_says() -> None:
+    readme = scale_out()
+    units = ROOT / "deploy" / "systemd"
+    assert readme.named("gunicorn") == [unit_command(units / "aralyk-web@.service", p) for p in ("8001", "8002")]
+    assert readme.named("flask")[1:] == [unit_command(units / "aralyk-worker@.service", n) for n in ("1", "2")]
+    env_file = (ROOT / "deploy" / "aralyk.env.example").read_text().splitlines()
+    assert settings_of(env_file) == readme.settings
+
+
+def _landing(site_base: str, deployment: Deployment, address: str) -> str:
+    """The instance nginx sends a client from address to."""
+    probe = f"/login?probe={uuid.uuid4().hex}"
+    with session_from(address) as session:
+        assert session.get(site_base + probe).status_code == 200
+    return deployment.front.upstream_of(probe)
+
+
+def _other_address(deployment: Deployment, a: str) -> tuple[str, str]:
+    """A source address whose /24 nginx sends to the other instance, and that instance."""
+    for third in range(1, 40):
+        address = f"127.0.{third}.1"
+        landed = _landing(deployment.front.base, deployment, address)
+        if landed != a:
+            return address, landed
+    raise AssertionError("ip_hash sent 40 networks to one instance")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, postgres_base_url: str,
+         redis_url: str) -> Iterator[Site]:
+    """The README's deployment with test values, populated with the webinar world's people."""
+    tmp = tmp_path_factory.mktemp("scale")
+    tag = uuid.uuid4().hex[:8]
+    bucket = f"aralyk-{tag}"
+    S3Storage(bucket, endpoint_url=moto_endpoint, access_key="testing", secret_key="testing").ensure_bucket()
+    with postgres_schema(postgres_base_url) as db_url:
+        values = {
+            "ARALYK_SQLALCHEMY_DATABASE_URI": db_url, "ARALYK_REDIS_URL": redis_url, "ARALYK_S3_BUCKET": bucket,
+            "ARALYK_S3_ENDPOINT_URL": moto_endpoint, "ARALYK_S3_ACCESS_KEY": "testing",
+            "ARALYK_S3_SECRET_KEY": "testing", "ARALYK_SECRET_KEY": f"scale-{tag}",
+            "ARALYK_SESSION_COOKIE_SECURE": "false", "ARALYK_REMEMBER_COOKIE_SECURE": "false",  # plain HTTP here
+        }
+        extra = {  # not the README's: a shared Redis, fast hashing, a short login limit to test it
+            "ARALYK_HUEY_NAME": f"scale-{tag}", "ARALYK_SOCKETIO_CHANNEL": f"scale-{tag}",
+            "ARALYK_RATELIMIT_KEY_PREFIX": f"scale-{tag}", "ARALYK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "ARALYK_LOGIN_RATE_LIMIT": "5 per minute", "ARALYK_REAPER_INTERVAL_SECONDS": "2",
+        }
+        with deployed(values, extra, tmp) as deployment:
+            first = socketio.server
+            app = create_app(deployment.config())  # reads and fills the database; serves nothing
+            try:
+                world = LiveWorld(app, deployment.front.base)
+                world.populate()
+                world.http["student"] = signed_in(world.base, "student", A_ADDRESS)  # CSRF is on, as in production
+                a = _landing(deployment.front.base, deployment, A_ADDRESS)
+                b_address, b = _other_address(deployment, a)
+                assert {f"http://{a}", f"http://{b}"} == set(deployment.webs)
+                try:
+                    yield Site(deployment, world, a, b, b_address)
+                finally:
+                    world.close()
+            finally:
+                socketio.server = first
+
+
+def _requests_of(site: Site, address: str, prefix: str) -> list[list[str]]:
+    """nginx's access-log lines [client, uri, instance, status] of address for URIs under prefix."""
+    lines = [ln.split() for ln in (site.deployment.front.prefix / "access.log").read_text().splitlines()]
+    return [ln for ln in lines if ln[0] == address and ln[1].startswith(prefix)]
+
+
+def test_static_files_come_from_nginx_with_their_cache_headers(site: Site) -> None:
+    from webinar.static_files import version_of
+
+    version = version_of(site.world.app, "app.css")
+    with requests.get(f"{site.base}/static/app.css?v={version}") as hit:
+        assert hit.status_code == 200 and hit.headers["Content-Type"].startswith("text/css")
+        assert hit.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert hit.headers["X-Content-Type-Options"] == "nosniff" and "Strict-Transport-Security" in hit.headers
+        css = ROOT / "webinar" / "static" / "app.css"
+        assert hit.content == css.read_bytes()
+        stat = css.stat()  # nginx's own ETag (mtime-size in hex, weak once gzipped): no instance was asked
+        assert hit.headers["ETag"] == f'W/"{int(stat.st_mtime):x}-{stat.st_size:x}"'
+        assert hit.headers["Content-Encoding"] == "gzip"
+    with requests.get(f"{site.base}/static/app.css") as unversioned:
+        assert unversioned.headers["Cache-Control"] == "no-cache"
+    with requests.get(f"{site.deployment.front.http_base}/login", allow_redirects=False) as plain:
+        assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
+    with requests.get(f"{site.base}/login") as page:  # the app's own headers pass, HSTS added once
+        assert page.headers["Content-Security-Policy"] and page.headers["Strict-Transport-Security"]
+        assert page.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_student_on_a_and_a_teacher_on_b_share_a_webinar(site: Site) -> None:
+    world = site.world
+    world.session_id = world.new_session("Вебинар A+B")
+    student, _ = world.join("student")  # from 127.0.0.1: instance A, upgraded to WebSocket through nginx
+    assert student.sio.transport() == "websocket"
+    teacher_http = signed_in(site.base, "teacher", site.b_address)
+    teacher = LiveClient(site.base, cookie_of(teacher_http), transports=["polling"],
+                         http_session=teacher_http)  # on B; polling, so every request must stick to B
+    world.clients.append(teacher)
+    assert teacher.join(world.session_id)["ok"]
+    assert teacher.call("chat", {"text": "Салам из B"})["ok"]
+    assert student.wait_ev("chat")["data"]["text"] == "Салам из B"
+    assert student.call("chat", {"text": "Салам из A"})["ok"]
+    assert teacher.wait(lambda: [e for e in teacher.evs("chat") if e["data"]["text"] == "Салам из A"])
+    student_socket = _requests_of(site, A_ADDRESS, "/socket.io/")
+    teacher_socket = _requests_of(site, site.b_address, "/socket.io/")
+    assert student_socket and {ln[2] for ln in student_socket} == {site.a}
+    assert len(teacher_socket) > 3 and {ln[2] for ln in teacher_socket} == {site.b}  # every poll stuck to B
+    world.drop_clients()
+    teacher_http.close()
+    deadline = time.monotonic() + 5  # nginx logs the WebSocket once it closes
+    while not any(ln[3] == "101" for ln in _requests_of(site, A_ADDRESS, "/socket.io/")):
+        assert time.monotonic() < deadline, "the student's WebSocket upgrade never went through nginx"
+        time.sleep(0.05)
+
+
+def _lecture_id(location: str) -> int:
+    return int(re.fullmatch(r"/lectures/(\d+)", location).group(1))
+
+
+def _processed(site: Site, lecture_id: int) -> Lecture:
+    """The lecture once its job has finished (done or failed), which is after it was published."""
+    deadline = time.monotonic() + PROCESSING_TIMEOUT
+    while time.monotonic() < deadline:
+        lecture = site.world.row(Lecture, lecture_id)
+        if site.world.row(Job, lecture.job_id).status in (JobStatus.DONE, JobStatus.FAILED):
+            return lecture
+        time.sleep(0.3)
+    logs = "\n".join(p.read_text(errors="replace")[-2000:] for p in site.deployment.front.prefix.parent.glob("*.log"))
+    raise AssertionError(f"lecture {lecture_id} still {lecture.status}:\n{logs}")
+
+
+def test_an_upload_through_a_is_processed_once_by_a_consumer_and_plays_through_b(
+        site: Site, tmp_path: Path, moto_endpoint: str) -> None:
+    clip = clips.lecture_mp4(ffmpeg_binary(), tmp_path / "Лекция.mp4", d=3)
+    teacher = signed_in(site.base, "teacher", A_ADDRESS)
+    token = form_token(teacher, f"{site.base}/", PAGE_TOKEN)
+    uploads = World(site.world.app, site.base, site.world.course_id, {"teacher": teacher}, {"X-CSRFToken": token})
+    lecture_id = _lecture_id(uploads.upload(clip, title="Масштаб"))
+    patches = _requests_of(site, A_ADDRESS, "/uploads/")
+    assert patches and {ln[2] for ln in patches} == {site.a}  # tus: creation and every PATCH on A
+    lecture = _processed(site, lecture_id)
+    assert lecture.status == LectureStatus.READY, lecture.error_code
+    _check_processed_once(site, lecture_id)
+
+    student = signed_in(site.base, "student", site.b_address)
+    with student.get(f"{site.base}/lectures/{lecture_id}") as page:
+        assert page.status_code == 200 and moto_endpoint in page.headers["Content-Security-Policy"]
+    with student.get(f"{site.base}/lectures/{lecture_id}/media/video.m3u8", allow_redirects=False) as hop:
+        assert hop.status_code == 302 and hop.headers["Location"].startswith(moto_endpoint + "/")
+        assert "X-Amz-Signature" in hop.headers["Location"] and hop.headers["Cache-Control"].startswith("private")
+    master = m3u8.loads(student.get(f"{site.base}/lectures/{lecture_id}/media/video.m3u8").text)
+    variant = master.playlists[0].uri
+    playlist = m3u8.loads(student.get(f"{site.base}/lectures/{lecture_id}/media/{variant}").text)
+    folder = variant.rsplit("/", 1)[0]
+    names = [playlist.segment_map[0].uri, playlist.segments[0].uri]
+    body = b"".join(student.get(f"{site.base}/lectures/{lecture_id}/media/{folder}/{n}").content for n in names)
+    with av.open(io.BytesIO(body)) as container:
+        assert sum(1 for _ in container.decode(video=0)) > 0
+    ranged = student.get(f"{site.base}/lectures/{lecture_id}/download/mp4", headers={"Range": "bytes=0-99"})
+    assert ranged.status_code == 206 and len(ranged.content) == 100 and ranged.content[4:8] == b"ftyp"
+    played = _requests_of(site, site.b_address, f"/lectures/{lecture_id}")
+    assert len(played) >= 5 and {ln[2] for ln in played} == {site.b}
+    student.close()
+    teacher.close()
+
+
+def _check_processed_once(site: Site, lecture_id: int) -> None:
+    """One job, one attempt, done by one of the two consumers; one announcement; one set of files."""
+    app = site.world.app
+    with app.app_context():
+        jobs = [j for j in db.session.scalars(select(Job).where(Job.kind == "lecture_process"))
+                if j.payload.get("lecture_id") == lecture_id]
+        assert len(jobs) == 1 and jobs[0].attempts == 1, [(j.id, j.attempts, j.status) for j in jobs]
+        worker_pids = {str(p.pid) for p in site.deployment.workers}
+        assert jobs[0].lease_owner and jobs[0].lease_owner.split(":")[1] in worker_pids, jobs[0].lease_owner
+        announced = db.session.scalar(select(func.count()).select_from(Announcement)
+                                      .where(Announcement.lecture_id == lecture_id))
+        assert announced == 1
+        store = app.extensions["aralyk.storage"]
+        runs = {"/".join(k.split("/")[:3]) for k in store.list(f"lectures/{lecture_id}/")} - \
+            {f"lectures/{lecture_id}/source"}
+        assert len(runs) == 1, runs
+
+
+def test_the_login_limit_counts_each_client_not_nginx(site: Site) -> None:
+    flooder = session_from("127.0.200.1")
+    wrong = {"username": "student", "password": "wrong", "csrf_token": form_token(flooder, f"{site.base}/login")}
+    codes = [flooder.post(f"{site.base}/login", data=wrong).status_code for _ in range(6)]
+    assert codes[:5] == [200] * 5 and codes[5] == 429
+    signed_in(site.base, "student2", A_ADDRESS).close()  # another client, through the same nginx: let in
+    flooder.close()
