@@ -148,7 +148,8 @@ def populate(app: Flask) -> Ids:
                               duration=None, published_at=None)
         other_lecture = _lecture(other, "Органика", 1)
         _store_media(lecture)
-        db.session.add(WatchProgress(user_id=people["student"].id, lecture_id=lecture.id, position=12.5, watched="111000000000"))
+        db.session.add(WatchProgress(user_id=people["student"].id, lecture_id=lecture.id, position=12.5,
+                                     watched="111000000000"))
         soon, held = _webinars(course, group, lecture)
         material = _material(course)
         manual = _announcements(course, group, people["teacher"], lecture)

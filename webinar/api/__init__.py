@@ -8,5 +8,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def init_app(app: Flask) -> None:
     """Register the API's routes (its errors are JSON: see webinar.errors and webinar.access)."""
-    from webinar.api import announcements, courses, document, lectures, materials, me, webinars  # noqa: F401  (routes attach to bp)
+    # the routes attach to bp when their modules are imported
+    from webinar.api import announcements, courses, document, lectures, materials, me, webinars  # noqa: F401
     app.register_blueprint(bp)

@@ -25,7 +25,8 @@ def announcement_out(item: Announcement, unread: bool) -> AnnouncementOut:
 
 @bp.get("/announcements")
 @signed_in
-@spec.validate(query=PageQuery, resp=answers(AnnouncementPage, *READ_ERRORS), tags=["announcements"])
+@spec.validate(query=PageQuery, resp=answers(AnnouncementPage, *READ_ERRORS), tags=["announcements"],
+               operation_id="listAnnouncements")
 def announcements():
     """One page of the user's announcements across courses; reading them here does not mark them read."""
     page = query().page
@@ -36,7 +37,8 @@ def announcements():
 
 @bp.post("/announcements/read")
 @signed_in
-@spec.validate(json=ReadIn, resp=answers(ReadOut, *WRITE_ERRORS), tags=["announcements"])
+@spec.validate(json=ReadIn, resp=answers(ReadOut, *WRITE_ERRORS), tags=["announcements"],
+               operation_id="markAnnouncementsRead")
 def read():
     """Mark these announcements read (ids the user may not read are ignored); answers how many were."""
     json: ReadIn = body()

@@ -25,7 +25,8 @@ def lecture_out(lecture: Lecture, progress: WatchProgress | None) -> LectureOut:
 
 @bp.get(f"/courses/<{ID}:course_id>/lectures")
 @signed_in
-@spec.validate(resp=answers(LectureList, *READ_ERRORS), tags=["lectures"])
+@spec.validate(resp=answers(LectureList, *READ_ERRORS), tags=["lectures"],
+               operation_id="listCourseLectures")
 def course_lectures(course_id: int):
     """The course's lectures in the teacher's order; students get the visible, playable ones."""
     found = lectures_of(course_for(current_user, course_id), current_user)
@@ -35,7 +36,7 @@ def course_lectures(course_id: int):
 
 @bp.get(f"/lectures/<{ID}:lecture_id>")
 @signed_in
-@spec.validate(resp=answers(LectureDetail, *READ_ERRORS), tags=["lectures"])
+@spec.validate(resp=answers(LectureDetail, *READ_ERRORS), tags=["lectures"], operation_id="getLecture")
 def lecture(lecture_id: int):
     """One lecture: each version with its size, media links (each checked at every request), progress."""
     found, _manages = viewable_lecture(lecture_id)
@@ -45,7 +46,8 @@ def lecture(lecture_id: int):
 
 @bp.put(f"/lectures/<{ID}:lecture_id>/progress")
 @signed_in
-@spec.validate(json=ProgressIn, resp=answers(ProgressOut, *WRITE_ERRORS), tags=["lectures"])
+@spec.validate(json=ProgressIn, resp=answers(ProgressOut, *WRITE_ERRORS), tags=["lectures"],
+               operation_id="putLectureProgress")
 def progress(lecture_id: int):
     """Save where the user is and which stretches they played; answers the share watched so far."""
     found, _manages = viewable_lecture(lecture_id)

@@ -28,7 +28,7 @@ def material_out(material: Material) -> MaterialOut | None:
 
 @bp.get(f"/courses/<{ID}:course_id>/materials")
 @signed_in
-@spec.validate(resp=answers(SectionList, *READ_ERRORS), tags=["materials"])
+@spec.validate(resp=answers(SectionList, *READ_ERRORS), tags=["materials"], operation_id="listCourseMaterials")
 def course_materials(course_id: int):
     """The course's sections in the teacher's order, each with its files."""
     course = course_for(current_user, course_id)

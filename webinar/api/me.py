@@ -13,7 +13,7 @@ from webinar.api.spec import READ_ERRORS, answers, spec
 
 @bp.get("/me")
 @signed_in
-@spec.validate(resp=answers(MeOut, *READ_ERRORS), tags=["account"])
+@spec.validate(resp=answers(MeOut, *READ_ERRORS), tags=["account"], operation_id="getMe")
 def me():
     """The signed-in user, with the CSRF token that writes send as X-CSRFToken."""
     user = current_user

@@ -18,11 +18,15 @@ class Strict(BaseModel):
 
 
 class GroupOut(BaseModel):
+    """A student group."""
+
     id: int
     name: str
 
 
 class MeOut(BaseModel):
+    """The signed-in user."""
+
     id: int
     username: str
     full_name: str
@@ -35,6 +39,8 @@ class MeOut(BaseModel):
 
 
 class CourseOut(BaseModel):
+    """A course: a discipline in one academic year and semester."""
+
     id: int
     title: str
     academic_year: str
@@ -46,15 +52,21 @@ class CourseOut(BaseModel):
 
 
 class CourseList(BaseModel):
+    """The user's courses, newest term first."""
+
     items: list[CourseOut]
 
 
 class ProgressOut(BaseModel):
+    """Where the user stopped in a lecture, and how much of it they played."""
+
     position: float = Field(ge=0, description="Where the user stopped, in seconds")
     share: float = Share
 
 
 class LectureOut(BaseModel):
+    """A recorded lecture (students only get visible, playable ones)."""
+
     id: int
     course_id: int
     title: str
@@ -68,10 +80,14 @@ class LectureOut(BaseModel):
 
 
 class LectureList(BaseModel):
+    """A course's lectures in the teacher's order."""
+
     items: list[LectureOut]
 
 
 class AudioOut(BaseModel):
+    """A progressive audio file of the lecture: Opus first, AAC for older phones."""
+
     format: Literal["opus", "aac"]
     mime: str
     bytes: int = Field(ge=0)
@@ -79,6 +95,8 @@ class AudioOut(BaseModel):
 
 
 class VersionOut(BaseModel):
+    """A version a student can choose, with its size in bytes."""
+
     id: str = Field(description="'saver' (audio + slides), or 'level-N' for the N-th video tier from the smallest")
     kind: Literal["saver", "video"]
     name: str
@@ -88,23 +106,31 @@ class VersionOut(BaseModel):
 
 
 class SlideOut(BaseModel):
+    """A slide still and the time it appears."""
+
     t: float = Field(description="Seconds from the start")
     bytes: int = Field(ge=0)
     url: str
 
 
 class CaptionOut(BaseModel):
+    """A WebVTT caption file."""
+
     lang: str
     url: str
 
 
 class DownloadOut(BaseModel):
+    """An offline copy: a small MP4, or audio + slides as a ZIP."""
+
     kind: Literal["mp4", "bundle"]
     bytes: int = Field(ge=0)
     url: str
 
 
 class LectureDetail(LectureOut):
+    """A lecture with its versions, media links and downloads; every link is checked at each request."""
+
     versions: list[VersionOut]
     audio: list[AudioOut]
     video_playlist: str | None = Field(description="HLS master playlist of the video tiers")
@@ -114,12 +140,16 @@ class LectureDetail(LectureOut):
 
 
 class ProgressIn(Strict):
+    """A progress report from the player."""
+
     position: float = Seconds
-    played: list[tuple[float, float]] = Field(default=[], max_length=50,
-                                              description="Stretches played since the last report, [start, end] seconds")
+    played: list[tuple[float, float]] = Field(
+        default=[], max_length=50, description="Stretches played since the last report, [start, end] seconds")
 
 
 class WebinarOut(BaseModel):
+    """A live webinar of a course."""
+
     id: int
     course_id: int
     title: str
@@ -134,10 +164,14 @@ class WebinarOut(BaseModel):
 
 
 class WebinarList(BaseModel):
+    """A course's webinars, soonest first."""
+
     items: list[WebinarOut]
 
 
 class MaterialOut(BaseModel):
+    """The current version of a teaching file."""
+
     id: int
     title: str
     filename: str
@@ -150,16 +184,22 @@ class MaterialOut(BaseModel):
 
 
 class SectionOut(BaseModel):
+    """A syllabus section and its files."""
+
     id: int
     title: str
     materials: list[MaterialOut]
 
 
 class SectionList(BaseModel):
+    """A course's sections in the teacher's order."""
+
     items: list[SectionOut]
 
 
 class AnnouncementOut(BaseModel):
+    """An announcement, worded in the reader's language."""
+
     id: int
     course_id: int
     course_title: str
@@ -174,18 +214,26 @@ class AnnouncementOut(BaseModel):
 
 
 class AnnouncementPage(BaseModel):
+    """One page of announcements, newest first."""
+
     items: list[AnnouncementOut]
     page: int
     has_more: bool
 
 
 class PageQuery(BaseModel):
+    """Which page of a list."""
+
     page: int = Field(default=1, ge=1, le=10_000)
 
 
 class ReadIn(Strict):
+    """Announcements to mark read."""
+
     ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=100)
 
 
 class ReadOut(BaseModel):
+    """How many announcements were marked read."""
+
     marked: int = Field(ge=0)

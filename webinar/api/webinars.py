@@ -25,7 +25,7 @@ def webinar_out(session: LiveSession) -> WebinarOut:
 
 @bp.get(f"/courses/<{ID}:course_id>/webinars")
 @signed_in
-@spec.validate(resp=answers(WebinarList, *READ_ERRORS), tags=["webinars"])
+@spec.validate(resp=answers(WebinarList, *READ_ERRORS), tags=["webinars"], operation_id="listCourseWebinars")
 def course_webinars(course_id: int):
     """The course's webinars, soonest first; students get those of their groups."""
     found = sessions_of(course_for(current_user, course_id), current_user)
