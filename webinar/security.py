@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 
 def media_origins(config: Mapping[str, Any]) -> str:
@@ -42,6 +42,9 @@ def inert(mimetype: str) -> bool:
     return mimetype in INERT_TYPES or mimetype.split("/")[0] in ("audio", "video")
 
 
+HSTS_SECONDS = 365 * 24 * 3600
+
+
 def init_app(app: Flask) -> None:
     """Register the headers hook."""
     csp = policy(app.config)
@@ -51,6 +54,8 @@ def init_app(app: Flask) -> None:
         """No sniffing anywhere; CSP, no framing and no referrer leaks on everything that could be shown
         as a page. Scripts, styles, pictures and media gain nothing from them, at ~350 bytes each on 2G."""
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.is_secure:  # over TLS (behind a proxy: X-Forwarded-Proto, see TRUSTED_PROXIES): stay on it
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
         if not inert(response.mimetype):
             response.headers.setdefault("Content-Security-Policy", csp)
             response.headers.setdefault("X-Frame-Options", "DENY")

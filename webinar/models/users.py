@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -69,6 +71,19 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         """Whether the password matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """The id sessions and remember cookies carry: a new password (or a reset) ends every earlier one."""
+        return f"{self.id}-{self.password_fingerprint()}"
+
+    def password_fingerprint(self) -> str:
+        """A short keyed digest of the password hash (it reveals nothing of the hash)."""
+        key = current_app.config["SECRET_KEY"].encode()
+        return hmac.new(key, self.password_hash.encode(), hashlib.sha256).hexdigest()[:16]
+
+    def session_id_matches(self, session_id: str) -> bool:
+        """Whether a session's id still names this user with the current password."""
+        return hmac.compare_digest(session_id, self.get_id())
 
     def has_role(self, *roles: Role) -> bool:
         """Whether the user has one of the roles."""
