@@ -39,9 +39,12 @@ def local(name: str, prefix: Path) -> str:
     return text.replace("/srv/aralyk/", f"{ROOT}/")
 
 
-def site(upstreams: list[str], http_port: int, https_port: int, prefix: Path) -> str:
-    """The site file for this machine: instances, loopback ports without TLS, local paths."""
+def site(upstreams: list[str], http_port: int, https_port: int, prefix: Path, balance: str | None = None) -> str:
+    """The site file for this machine: instances, loopback ports without TLS, local paths (and another
+    balancing rule than ip_hash, for a load generator whose connections all come from 127.0.0.1)."""
     text = local("aralyk.conf", prefix)
+    if balance:
+        text = _swap(text, "    ip_hash;", f"    {balance};")
     for shipped, ours in zip(UPSTREAMS, upstreams, strict=True):
         text = _swap(text, f"server {shipped};", f"server {ours};")
     text = _swap(text, "listen 80;", f"listen 127.0.0.1:{http_port};")
@@ -80,7 +83,7 @@ class Nginx:
 
 
 @contextmanager
-def nginx(upstreams: list[str], prefix: Path) -> Iterator[Nginx]:
+def nginx(upstreams: list[str], prefix: Path, balance: str | None = None) -> Iterator[Nginx]:
     """deploy/nginx in front of the upstreams, in the foreground until the block ends."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(binary).exists():
@@ -91,7 +94,7 @@ def nginx(upstreams: list[str], prefix: Path) -> Iterator[Nginx]:
     for name in SNIPPETS:
         (prefix / "snippets" / name).write_text(local(name, prefix))
     http_port, https_port = free_port(), free_port()
-    (prefix / "aralyk.conf").write_text(site(upstreams, http_port, https_port, prefix))
+    (prefix / "aralyk.conf").write_text(site(upstreams, http_port, https_port, prefix, balance))
     (prefix / "nginx.conf").write_text(main_conf(prefix))
     argv = [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(prefix / "error.log")]
     proc = subprocess.Popen(argv)
