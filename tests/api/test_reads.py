@@ -112,3 +112,16 @@ def test_announcements_a_page_at_a_time(as_person: Person, ids: Ids) -> None:
     assert get(student, "/api/v1/me")["unread_announcements"] == 2, "reading the list marks nothing"
     assert get(as_person("outsider"), "/api/v1/announcements")["items"] == []
     assert [a["unread"] for a in get(as_person("teacher"), "/api/v1/announcements")["items"]] == [False, False]
+
+
+def test_an_unchanged_answer_costs_a_304_without_a_body(as_person: Person, ids: Ids) -> None:
+    student = as_person("student")
+    for encoding in ("identity", "gzip"):
+        first = student.get(f"/api/v1/lectures/{ids.lecture}", headers={"Accept-Encoding": encoding})
+        assert first.headers["Cache-Control"] == "private, no-cache" and first.headers["ETag"]
+        assert first.headers.get("Content-Encoding", "identity") == encoding
+        again = student.get(f"/api/v1/lectures/{ids.lecture}",
+                            headers={"Accept-Encoding": encoding, "If-None-Match": first.headers["ETag"]})
+        assert (again.status_code, again.data) == (304, b""), encoding
+    refused = student.get(f"/api/v1/courses/{ids.other_course}")
+    assert refused.headers["Cache-Control"] == "no-store" and "ETag" not in refused.headers

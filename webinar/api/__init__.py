@@ -8,6 +8,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def init_app(app: Flask) -> None:
     """Register the API's routes (its errors are JSON: see webinar.errors and webinar.access)."""
-    # the routes attach to bp when their modules are imported
-    from webinar.api import announcements, courses, document, lectures, materials, me, webinars  # noqa: F401
+    # the routes (and the caching hook) attach to bp when their modules are imported
+    from webinar.api import (announcements, caching, courses, document, lectures, materials, me,  # noqa: F401
+                             webinars)
     app.register_blueprint(bp)

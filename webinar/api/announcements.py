@@ -8,7 +8,7 @@ from webinar.announcements.display import body as wording, heading
 from webinar.announcements.queries import mark_read, page_of, visible_to
 from webinar.api import bp
 from webinar.api.schemas import AnnouncementOut, AnnouncementPage, PageQuery, ReadIn, ReadOut
-from webinar.api.spec import READ_ERRORS, WRITE_ERRORS, answers, body, query, spec
+from webinar.api.spec import body, query, reads, spec, writes
 from webinar.extensions import db
 from webinar.models import Announcement, Role
 
@@ -25,7 +25,7 @@ def announcement_out(item: Announcement, unread: bool) -> AnnouncementOut:
 
 @bp.get("/announcements")
 @signed_in
-@spec.validate(query=PageQuery, resp=answers(AnnouncementPage, *READ_ERRORS), tags=["announcements"],
+@spec.validate(query=PageQuery, resp=reads(AnnouncementPage), tags=["announcements"],
                operation_id="listAnnouncements")
 def announcements():
     """One page of the user's announcements across courses; reading them here does not mark them read."""
@@ -37,7 +37,7 @@ def announcements():
 
 @bp.post("/announcements/read")
 @signed_in
-@spec.validate(json=ReadIn, resp=answers(ReadOut, *WRITE_ERRORS), tags=["announcements"],
+@spec.validate(json=ReadIn, resp=writes(ReadOut), tags=["announcements"],
                operation_id="markAnnouncementsRead")
 def read():
     """Mark these announcements read (ids the user may not read are ignored); answers how many were."""

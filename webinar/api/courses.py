@@ -6,7 +6,7 @@ from flask_login import current_user
 from webinar.access import signed_in
 from webinar.api import bp
 from webinar.api.schemas import CourseList, CourseOut, GroupOut
-from webinar.api.spec import ID, READ_ERRORS, answers, spec
+from webinar.api.spec import ID, reads, spec
 from webinar.courses.queries import course_for, courses_of
 from webinar.models import Course, Role, User
 
@@ -22,7 +22,7 @@ def course_out(course: Course, user: User) -> CourseOut:
 
 @bp.get("/courses")
 @signed_in
-@spec.validate(resp=answers(CourseList, *READ_ERRORS), tags=["courses"], operation_id="listCourses")
+@spec.validate(resp=reads(CourseList), tags=["courses"], operation_id="listCourses")
 def courses():
     """The courses the user teaches or studies (all of them for an admin), newest term first."""
     return CourseList(items=[course_out(c, current_user) for c in courses_of(current_user)])
@@ -30,7 +30,7 @@ def courses():
 
 @bp.get(f"/courses/<{ID}:course_id>")
 @signed_in
-@spec.validate(resp=answers(CourseOut, *READ_ERRORS), tags=["courses"], operation_id="getCourse")
+@spec.validate(resp=reads(CourseOut), tags=["courses"], operation_id="getCourse")
 def course(course_id: int):
     """One course: its term, assessment, teachers and groups."""
     return course_out(course_for(current_user, course_id), current_user)

@@ -7,7 +7,7 @@ from webinar.access import signed_in
 from webinar.api import bp
 from webinar.api.media import lecture_detail, progress_out
 from webinar.api.schemas import LectureDetail, LectureList, LectureOut, ProgressIn, ProgressOut
-from webinar.api.spec import ID, READ_ERRORS, WRITE_ERRORS, answers, body, spec
+from webinar.api.spec import ID, body, reads, spec, writes
 from webinar.courses.queries import course_for
 from webinar.lectures.player import viewable_lecture
 from webinar.lectures.progress import progress_of, record_progress, watch_progress
@@ -25,7 +25,7 @@ def lecture_out(lecture: Lecture, progress: WatchProgress | None) -> LectureOut:
 
 @bp.get(f"/courses/<{ID}:course_id>/lectures")
 @signed_in
-@spec.validate(resp=answers(LectureList, *READ_ERRORS), tags=["lectures"],
+@spec.validate(resp=reads(LectureList), tags=["lectures"],
                operation_id="listCourseLectures")
 def course_lectures(course_id: int):
     """The course's lectures in the teacher's order; students get the visible, playable ones."""
@@ -36,7 +36,7 @@ def course_lectures(course_id: int):
 
 @bp.get(f"/lectures/<{ID}:lecture_id>")
 @signed_in
-@spec.validate(resp=answers(LectureDetail, *READ_ERRORS), tags=["lectures"], operation_id="getLecture")
+@spec.validate(resp=reads(LectureDetail), tags=["lectures"], operation_id="getLecture")
 def lecture(lecture_id: int):
     """One lecture: each version with its size, media links (each checked at every request), progress."""
     found, _manages = viewable_lecture(lecture_id)
@@ -46,7 +46,7 @@ def lecture(lecture_id: int):
 
 @bp.put(f"/lectures/<{ID}:lecture_id>/progress")
 @signed_in
-@spec.validate(json=ProgressIn, resp=answers(ProgressOut, *WRITE_ERRORS), tags=["lectures"],
+@spec.validate(json=ProgressIn, resp=writes(ProgressOut), tags=["lectures"],
                operation_id="putLectureProgress")
 def progress(lecture_id: int):
     """Save where the user is and which stretches they played; answers the share watched so far."""

@@ -7,7 +7,7 @@ from flask_login import current_user
 from webinar.access import signed_in
 from webinar.api import bp
 from webinar.api.schemas import MaterialOut, SectionList, SectionOut
-from webinar.api.spec import ID, READ_ERRORS, answers, spec
+from webinar.api.spec import ID, reads, spec
 from webinar.courses.queries import course_for
 from webinar.materials.routes import teacher_locale
 from webinar.materials.sections import sections_of
@@ -28,7 +28,7 @@ def material_out(material: Material) -> MaterialOut | None:
 
 @bp.get(f"/courses/<{ID}:course_id>/materials")
 @signed_in
-@spec.validate(resp=answers(SectionList, *READ_ERRORS), tags=["materials"], operation_id="listCourseMaterials")
+@spec.validate(resp=reads(SectionList), tags=["materials"], operation_id="listCourseMaterials")
 def course_materials(course_id: int):
     """The course's sections in the teacher's order, each with its files."""
     course = course_for(current_user, course_id)

@@ -8,12 +8,12 @@ from webinar.access import signed_in
 from webinar.announcements.queries import unread_count
 from webinar.api import bp
 from webinar.api.schemas import GroupOut, MeOut
-from webinar.api.spec import READ_ERRORS, answers, spec
+from webinar.api.spec import reads, spec
 
 
 @bp.get("/me")
 @signed_in
-@spec.validate(resp=answers(MeOut, *READ_ERRORS), tags=["account"], operation_id="getMe")
+@spec.validate(resp=reads(MeOut), tags=["account"], operation_id="getMe")
 def me():
     """The signed-in user, with the CSRF token that writes send as X-CSRFToken."""
     user = current_user

@@ -43,9 +43,19 @@ spec = SpecTree(
 )
 
 
-def answers(ok: Any, *errors: int, status: int = 200) -> Response:
-    """The documented answers of an operation: the model for success and ApiError for each error status."""
-    return Response(**{f"HTTP_{status}": ok}, **{f"HTTP_{code}": ApiError for code in errors})
+def answers(ok: Any, *errors: int, codes: tuple[str, ...] = ()) -> Response:
+    """The documented answers of an operation: the model for 200, ApiError for each error status."""
+    return Response(*codes, HTTP_200=ok, **{f"HTTP_{code}": ApiError for code in errors})
+
+
+def reads(ok: Any) -> Response:
+    """A read's answers: 200, or 304 when the client's copy (If-None-Match) is current, or an error."""
+    return answers(ok, *READ_ERRORS, codes=("HTTP_304",))
+
+
+def writes(ok: Any) -> Response:
+    """A write's answers: 200 or an error (400 for a missing CSRF token, 415 for a body that is not JSON)."""
+    return answers(ok, *WRITE_ERRORS)
 
 
 def body() -> Any:

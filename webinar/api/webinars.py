@@ -7,7 +7,7 @@ from flask_login import current_user
 from webinar.access import signed_in
 from webinar.api import bp
 from webinar.api.schemas import GroupOut, WebinarList, WebinarOut
-from webinar.api.spec import ID, READ_ERRORS, answers, spec
+from webinar.api.spec import ID, reads, spec
 from webinar.courses.queries import course_for
 from webinar.live.access import lobby_is_open, lobby_opens
 from webinar.live.routes import sessions_of
@@ -25,7 +25,7 @@ def webinar_out(session: LiveSession) -> WebinarOut:
 
 @bp.get(f"/courses/<{ID}:course_id>/webinars")
 @signed_in
-@spec.validate(resp=answers(WebinarList, *READ_ERRORS), tags=["webinars"], operation_id="listCourseWebinars")
+@spec.validate(resp=reads(WebinarList), tags=["webinars"], operation_id="listCourseWebinars")
 def course_webinars(course_id: int):
     """The course's webinars, soonest first; students get those of their groups."""
     found = sessions_of(course_for(current_user, course_id), current_user)
