@@ -9,7 +9,11 @@ message and a slide change once a second each, for SENDS seconds; the chat text 
 time, and every slide page is used once, so each receiver computes receive − send on the same
 machine clock. Server CPU comes from /proc/<pid>/stat, peak RSS from VmHWM.
 
-Run: .venv/bin/python bench/live_fanout.py [--sizes 100 300 500] [--sends 20] [--procs 8]
+Scaled out (`--scale-out-at N`): at N students, the same with the Redis message queue, first on one
+server process, then on two (one SQLite file, the same session); the client processes alternate
+between them and the teacher is on the first, so half of every delivery crosses Redis.
+
+Run: .venv/bin/python bench/live_fanout.py [--sizes 100 300 500] [--sends 20] [--procs 8] [--scale-out-at 300]
 """
 from __future__ import annotations
 
@@ -44,9 +48,15 @@ GRACE = 5.0  # seconds after the last send that late deliveries are still counte
 
 
 def server_config(workdir: Path) -> dict[str, Any]:
-    """Production-like settings (no TESTING), files under workdir, limits lifted for one teacher's pace."""
+    """Production-like settings (no TESTING), files under workdir, limits lifted for one teacher's pace;
+    BENCH_DB (another server's database) and BENCH_REDIS_URL (the message queue) for the scaled-out runs."""
+    database = os.environ.get("BENCH_DB") or str(workdir / "aralyk.sqlite3")
+    queue = os.environ.get("BENCH_REDIS_URL")
     return {
-        "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'aralyk.sqlite3'}",
+        **({"REDIS_URL": queue, "SOCKETIO_CHANNEL": os.environ["BENCH_CHANNEL"],
+            "RATELIMIT_KEY_PREFIX": os.environ["BENCH_CHANNEL"], "HUEY_NAME": os.environ["BENCH_CHANNEL"]}
+           if queue else {}),
+        "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
         "WTF_CSRF_ENABLED": False, "HUEY_IMMEDIATE": True, "STORAGE_LOCAL_ROOT": str(workdir / "storage"),
         "UPLOAD_STAGING_DIR": str(workdir / "staging"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "LOGIN_RATE_LIMIT": "100000 per minute", "LIVE_CHAT_RATE_LIMIT": "1000 per 10 seconds",
@@ -90,7 +100,8 @@ def serve(workdir: Path, students: int) -> None:
 
         webinar.live.events.announce_presence = lambda session: None
     app = make_app(server_config(workdir))
-    session_id = populate(app, students)
+    joining = os.environ.get("BENCH_SESSION")  # a second server on the first one's database
+    session_id = int(joining) if joining else populate(app, students)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     print(f"PORT {server.server_port} SESSION {session_id}", flush=True)
@@ -109,14 +120,22 @@ def status_kib(pid: int | str, field: str) -> int:
     raise KeyError(field)
 
 
-def threads(pid: int) -> int:
-    return status_kib(pid, "Threads")
+def total_kib(pids: list[int], field: str) -> int:
+    """status_kib summed over the server processes."""
+    return sum(status_kib(pid, field) for pid in pids)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process, from /proc/<pid>/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def threads(*pids: int) -> int:
+    return total_kib(list(pids), "Threads")
+
+
+def cpu_seconds(*pids: int) -> float:
+    """User + system CPU seconds of the processes, from /proc/<pid>/stat."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class Server:
@@ -250,30 +269,43 @@ def read_line(proc: subprocess.Popen, prefix: str, deadline: float) -> dict[str,
     raise TimeoutError(f"no {prefix} from client process {proc.pid}")
 
 
-def run_size(students: int, sends: int, procs: int, workdir: Path, presence: bool = True) -> dict[str, Any]:
-    """A fresh server with N students; join them all; the teacher's SENDS chats and slides; the results."""
+def start_servers(workdir: Path, students: int, presence: bool, processes: int, queue: str | None) -> list[Server]:
+    """The first server (it fills the database), then any more on its database and session."""
+    env = {"BENCH_REDIS_URL": queue, "BENCH_CHANNEL": f"bench-fanout-{os.getpid()}-{workdir.name}"} if queue else {}
+    servers = [Server(workdir / "p0", students, presence, **env)]
+    for n in range(1, processes):
+        servers.append(Server(workdir / f"p{n}", students, presence, BENCH_DB=str(workdir / "p0" / "aralyk.sqlite3"),
+                              BENCH_SESSION=str(servers[0].session_id), **env))
+    return servers
+
+
+def run_size(students: int, sends: int, procs: int, workdir: Path, presence: bool = True, processes: int = 1,
+             queue: str | None = None) -> dict[str, Any]:
+    """Fresh servers with N students; join them all; the teacher's SENDS chats and slides; the results."""
     import socketio
 
     load = os.getloadavg()
-    server = Server(workdir, students, presence)
+    servers = start_servers(workdir, students, presence, processes, queue)
+    server = servers[0]
     clients: list[subprocess.Popen] = []
     teacher = None
     try:
-        pid = server.pid
-        cpu_idle, rss_idle = cpu_seconds(pid), status_kib(pid, "VmRSS")
+        pids = [s.pid for s in servers]
+        cpu_idle, rss_idle = cpu_seconds(*pids), total_kib(pids, "VmRSS")
         k = max(1, min(procs, students // 10))
         shares = [students // k + (1 if i < students % k else 0) for i in range(k)]
         spawn = time.time()
         first = 0
-        for share in shares:
+        for n, share in enumerate(shares):
             clients.append(subprocess.Popen(
-                [sys.executable, str(Path(__file__).resolve()), "--clients", server.base, str(server.session_id),
+                [sys.executable, str(Path(__file__).resolve()), "--clients", servers[n % processes].base,
+                 str(server.session_id),
                  str(first), str(share)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT))
             first += share
         deadline = time.monotonic() + CLIENT_LIFETIME - 30
         ready = [read_line(c, "READY", deadline) for c in clients]
         joined_all = time.time()
-        cpu_joined, rss_joined, threads_joined = cpu_seconds(pid), status_kib(pid, "VmRSS"), threads(pid)
+        cpu_joined, rss_joined, threads_joined = cpu_seconds(*pids), total_kib(pids, "VmRSS"), threads(*pids)
         joined = sum(len(r["join_seconds"]) for r in ready)
 
         teacher = socketio.Client(reconnection=False)
@@ -285,7 +317,7 @@ def run_size(students: int, sends: int, procs: int, workdir: Path, presence: boo
         refusals: list[Any] = []
         acks: list[float] = []  # the teacher's send → ack: the server's handling, up to the emit to the room
         slide_sent: dict[int, float] = {}
-        cpu_before, clients_cpu_before = cpu_seconds(pid), sum(cpu_seconds(c.pid) for c in clients)
+        cpu_before, clients_cpu_before = cpu_seconds(*pids), sum(cpu_seconds(c.pid) for c in clients)
         t0 = time.monotonic() + 0.5
 
         def answered(kind: str, sent: float) -> Any:
@@ -305,7 +337,7 @@ def run_size(students: int, sends: int, procs: int, workdir: Path, presence: boo
             teacher.emit("slide", {"page": i + 1}, namespace=NAMESPACE, callback=answered("slide", sent))
         load_sending = os.getloadavg()
         time.sleep(GRACE)
-        cpu_sending = cpu_seconds(pid) - cpu_before
+        cpu_sending = cpu_seconds(*pids) - cpu_before
         clients_cpu = sum(cpu_seconds(c.pid) for c in clients) - clients_cpu_before
         for c in clients:
             assert c.stdin is not None
@@ -321,7 +353,8 @@ def run_size(students: int, sends: int, procs: int, workdir: Path, presence: boo
             "join_each": [s for r in ready for s in r["join_seconds"]],
             "connected": sum(d["connected"] for d in done),
             "cpu_join": cpu_joined - cpu_idle, "cpu_send": cpu_sending, "send_seconds": sends + GRACE,
-            "rss_idle": rss_idle, "rss_joined": rss_joined, "rss_peak": status_kib(pid, "VmHWM"),
+            "rss_idle": rss_idle, "rss_joined": rss_joined, "rss_peak": total_kib(pids, "VmHWM"),
+            "processes": processes, "queue": bool(queue),
             "threads": threads_joined, "refusals": refusals[:5], "sends": sends, "acks": acks,
             "load_sending": load_sending, "clients_cpu": clients_cpu, "presence": presence,
         }
@@ -342,15 +375,18 @@ def run_size(students: int, sends: int, procs: int, workdir: Path, presence: boo
             if c.poll() is None:
                 c.kill()
             c.wait()
-        server.stop()
+        for s in servers:
+            s.stop()
 
 
 def show(results: list[dict[str, Any]]) -> None:
-    print("Live fan-out: one server process (werkzeug threaded, Flask-SocketIO threading + simple-websocket, "
+    print("Live fan-out: server processes (werkzeug threaded, Flask-SocketIO threading + simple-websocket, "
           "SQLite), python-socketio clients (websocket) in separate processes, same 2-core machine")
     for r in results:
         n, sends = r["students"], r["sends"]
-        print(f"\nN = {n} students in {r['procs']} client processes"
+        where = (f"on {r['processes']} server process{'es' if r['processes'] > 1 else ''} with the Redis queue"
+                 if r["queue"] else "on 1 server process, no message queue")
+        print(f"\nN = {n} students {where}, in {r['procs']} client processes"
               f"{'' if r['presence'] else ' — DIAGNOSTIC: the presence emit on join switched off'}; load average "
               f"(1/5/15 min) before {r['load'][0]:.2f} {r['load'][1]:.2f} {r['load'][2]:.2f}, at the last send "
               f"{r['load_sending'][0]:.2f} {r['load_sending'][1]:.2f} {r['load_sending'][2]:.2f}")
@@ -368,7 +404,7 @@ def show(results: list[dict[str, Any]]) -> None:
             expected = sends * r["joined"]
             print(f"  {kind:<7}{percentile(lat, 50):>9.0f}{percentile(lat, 99):>9.0f}"
                   f"{(max(lat) if lat else float('nan')):>9.0f}{f'{len(lat)}/{expected}':>21}")
-        print(f"  server: CPU {r['cpu_join']:.1f} s for the joins, {r['cpu_send']:.1f} s over the "
+        print(f"  server{'s' if r['processes'] > 1 else ''}: CPU {r['cpu_join']:.1f} s for the joins, {r['cpu_send']:.1f} s over the "
               f"{r['send_seconds']:.0f} s of sending ({r['cpu_send'] / r['send_seconds'] * 100:.0f}% of one core); "
               f"RSS {r['rss_idle'] / 1024:.0f} MiB idle → {r['rss_joined'] / 1024:.0f} MiB joined, peak "
               f"{r['rss_peak'] / 1024:.0f} MiB; {r['threads']} threads")
@@ -380,7 +416,7 @@ def show(results: list[dict[str, Any]]) -> None:
           f"goal p99 ≤ 300 ms at 500")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--serve", nargs=2, metavar=("WORKDIR", "N"), help=argparse.SUPPRESS)
     parser.add_argument("--clients", nargs=4, metavar=("BASE", "SESSION", "FIRST", "COUNT"), help=argparse.SUPPRESS)
@@ -389,7 +425,9 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=8, help="client processes")
     parser.add_argument("--no-presence-at", type=int, nargs="*", default=[500], metavar="N",
                         help="also run these sizes with the presence emit on join switched off (a diagnostic)")
-    args = parser.parse_args()
+    parser.add_argument("--scale-out-at", type=int, nargs="*", default=[], metavar="N",  # live_fanout_scaled.py
+                        help="also run these sizes with the Redis queue on one server process, then on two")
+    args = parser.parse_args(argv)
     if args.serve:
         serve(Path(args.serve[0]), int(args.serve[1]))
         return
@@ -397,20 +435,42 @@ def main() -> None:
         base, session_id, first, count = args.clients
         client_process(base, int(session_id), int(first), int(count))
         return
+    runs = [(n, True, 1, False) for n in args.sizes] + [(n, False, 1, False) for n in args.no_presence_at]
+    queue = redis_queue() if args.scale_out_at else None
+    runs += [(n, True, processes, True) for n in args.scale_out_at if queue for processes in (1, 2)]
     results = []
     with tempfile.TemporaryDirectory(prefix="live-fanout-") as tmp:
-        for n, presence in [(n, True) for n in args.sizes] + [(n, False) for n in args.no_presence_at]:
+        for n, presence, processes, queued in runs:
             print(f"N = {n}: starting", file=sys.stderr, flush=True)
+            workdir = Path(tmp) / f"n{n}{'' if presence else 'np'}-{processes}{'q' if queued else ''}"
             try:
-                results.append(run_size(n, args.sends, args.procs, Path(tmp) / f"n{n}{'' if presence else 'np'}",
-                                        presence))
+                results.append(run_size(n, args.sends, args.procs, workdir, presence, processes,
+                                        queue if queued else None))
             except Exception as exc:  # noqa: BLE001 (reported in the table)
                 print(f"N = {n} failed: {type(exc).__name__}: {exc}", flush=True)
-                log = Path(tmp) / f"n{n}" / "server.log"
+                log = workdir / "p0" / "server.log"
                 if log.exists():
                     print(log.read_text()[-2000:], flush=True)
                 break
     show(results)
+    if args.scale_out_at and not queue:
+        print("\nscaled-out runs skipped: Redis unreachable (ARALYK_TEST_REDIS_URL, default redis://127.0.0.1:6379/15)")
+
+
+def redis_queue() -> str | None:
+    """The tests' Redis URL if that server answers (a fresh channel name keeps runs apart)."""
+    import redis
+
+    from tests.services import REDIS_URL
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+        return REDIS_URL
+    except redis.RedisError:
+        return None
+    finally:
+        client.close()
 
 
 if __name__ == "__main__":
