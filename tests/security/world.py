@@ -89,6 +89,8 @@ def build_world(config: dict[str, Any]) -> SecurityWorld:
     """The app for config with both courses, their people and course A's objects."""
     world = SecurityWorld(make_app(config))
     with world.app.app_context():
+        if hasattr(storage(), "ensure_bucket"):  # S3 (moto)
+            storage().ensure_bucket()
         people = _people()
         ours = _course(f"Физика {SECRET}", people["teacher"], Group(name="ПИ-1-23"), people["student"])
         _course("Химия", people["other"], Group(name="ФИ-2-22"), people["outsider"])
