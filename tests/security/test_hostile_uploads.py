@@ -136,3 +136,13 @@ def test_ffmpeg_that_waits_forever_is_killed_at_the_time_limit(tmp_path: Path) -
         run([*input_args(fifo.path, "mpegts"), "-f", "null", "-"], binary=ffmpeg_binary(), timeout=2)
     assert time.monotonic() - started < 10
     fifo.close()
+
+
+def test_control_the_listener_notices_ffmpeg_when_the_network_is_allowed(tmp_path: Path, sentinels) -> None:
+    """Without our whitelists ffmpeg's HLS demuxer does connect to the listener: its silence above means something."""
+    _fifo, listener = sentinels
+    playlist = _write(tmp_path / "a.m3u8", clips.hls_playlist_text(listener.url))
+    with pytest.raises(FFmpegError):
+        run(["-protocol_whitelist", "file,http,tcp", "-f", "hls", "-i", str(playlist), "-f", "null", "-"],
+            binary=ffmpeg_binary(), timeout=20)
+    assert listener.connected.wait(5)

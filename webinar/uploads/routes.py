@@ -29,7 +29,7 @@ def _creation_limit() -> str:
 
 
 def _user_key() -> str:
-    return f"user:{current_user.get_id()}"
+    return f"user:{current_user.id}"  # not get_id(): it changes with the password, and the count must not
 
 
 @bp.route("/", methods=["POST"], provide_automatic_options=False)
