@@ -15,6 +15,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
@@ -102,8 +103,8 @@ def failures_of(operation: Any, mode: GenerationMode, person: Person, known: dic
 
     try:
         run()
-    except Exception as failure:  # a check failed: keep its report, go on with the next operation
-        return f"{operation.label} ({mode.value}): {failure}"
+    except (AssertionError, FailureGroup) as failure:  # keep the report, go on with the next operation
+        return f"{operation.label} ({mode.value}): {failure!r}"
     return None
 
 
