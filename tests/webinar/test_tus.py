@@ -473,6 +473,8 @@ def test_csrf_is_enforced_when_enabled(app_config: dict[str, Any], purpose: Reco
         with session.post(f"{base}/login", allow_redirects=False, data={
                 "username": "teacher", "password": PASSWORD, "csrf_token": token}) as signed:
             assert signed.status_code == 302
+        with session.get(f"{base}/password") as page:  # the session is new after sign-in, and so is its token
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
         session.headers.update({"Accept-Language": "en", **TUS})
         assert create(session, base, 4096).status_code == 400
         with session.post(f"{base}/uploads/", headers={"Upload-Length": "4096", "Upload-Metadata": metadata(),
