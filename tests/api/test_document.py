@@ -13,7 +13,7 @@ EXPECTED = {
     ("get", "/api/v1/courses/{course_id}/lectures"), ("get", "/api/v1/lectures/{lecture_id}"),
     ("put", "/api/v1/lectures/{lecture_id}/progress"), ("get", "/api/v1/courses/{course_id}/webinars"),
     ("get", "/api/v1/courses/{course_id}/materials"), ("get", "/api/v1/announcements"),
-    ("post", "/api/v1/announcements/read"),
+    ("post", "/api/v1/announcements/read"), ("put", "/api/v1/me/settings"),
 }
 
 

@@ -31,7 +31,7 @@ def operations(client: FlaskClient) -> list[tuple[str, str]]:
 
 def test_anonymous_calls_get_401_not_a_sign_in_page(client: FlaskClient, ids: Ids) -> None:
     found = operations(client)
-    assert len(found) == 10
+    assert len(found) == 11
     for method, path in found:
         status = 400 if method in ("PUT", "POST") else 401  # a write without its CSRF token is refused first
         error_of(client.open(path, method=method), status)

@@ -78,3 +78,13 @@ def test_marking_announcements_read(as_person: Person, ids: Ids) -> None:
     assert response.get_json() == {"marked": 0}, "another group's announcement is not theirs to mark"
     for bad in ({"ids": []}, {"ids": [0]}, {"ids": [2**31]}, {"ids": "1"}, {"ids": [1] * 101}):
         assert student.post("/api/v1/announcements/read", json=bad, headers=headers).status_code == 422, bad
+
+
+def test_the_data_saver_choice_follows_the_user(as_person: Person, ids: Ids) -> None:
+    student = as_person("student")
+    for value in (True, None, False):
+        response = student.put("/api/v1/me/settings", json={"data_saver": value}, headers=csrf_headers(student))
+        assert response.status_code == 200 and response.get_json()["data_saver"] is value
+        assert as_person("student").get("/api/v1/me").get_json()["data_saver"] is value
+    for bad in ({"data_saver": "maybe"}, {"data_saver": True, "theme": "dark"}, {}):
+        assert student.put("/api/v1/me/settings", json=bad, headers=csrf_headers(student)).status_code == 422, bad

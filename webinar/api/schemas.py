@@ -38,6 +38,12 @@ class MeOut(BaseModel):
     csrf_token: str = Field(description="Send it as the X-CSRFToken header with every write")
 
 
+class SettingsIn(Strict):
+    """The user's settings that follow them to every device."""
+
+    data_saver: bool | None = Field(description="Audio + slides instead of video; null: decide by the link")
+
+
 class CourseOut(BaseModel):
     """A course: a discipline in one academic year and semester."""
 
