@@ -143,3 +143,19 @@ def test_json_in_pages_cannot_close_its_script_element(marked: SecurityWorld) ->
             html = response.get_data(as_text=True)
         blocks = re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', html, re.S)
         assert blocks and all("<" not in block for block in blocks), url
+
+
+def test_the_e_mail_copy_escapes_markup_and_keeps_headers_whole(marked: SecurityWorld) -> None:
+    """An announcement's title with markup and a line break, to a student whose roster name has one too."""
+    from webinar.announcements.mail import compose
+    with marked.app.test_request_context():
+        note = db.session.get(Announcement, marked.ids["announcement_id"])
+        note.title = payload("mail") + "\r\nBcc: victim@evil.example"
+        student = db.session.get(User, marked.users["student"])
+        student.full_name = "Бакыт\nBcc: other@evil.example"
+        message = compose(note, student, "bakyt@example.kg", "Aralyk <noreply@example.kg>", "https://aralyk.kg")
+        db.session.rollback()
+    assert message["Bcc"] is None and "\n" not in message["Subject"] and "\n" not in message["To"]
+    parser = Injected()
+    parser.feed(message.get_body(("html",)).get_content())
+    assert parser.found == [] and "alert('mail')" in "".join(parser.text)

@@ -115,6 +115,11 @@ def _plain(t: dict[str, str | None]) -> str:
     return "\n".join(lines + ["-- ", t["footer"], ""])
 
 
+def one_line(text: str) -> str:
+    """Text for a header: a line break typed into a title or a roster name must not fail the message."""
+    return " ".join(text.split())
+
+
 def locale_of(user: User) -> str:
     """The recipient's language: their choice, else the default."""
     config = current_app.config
@@ -127,7 +132,8 @@ def compose(a: Announcement, recipient: User, address: str, sender: str, base_ur
     with force_locale(locale):
         texts = _texts(a, base_url)
     msg = EmailMessage()
-    msg["Subject"], msg["From"], msg["To"] = texts["subject"], sender, formataddr((recipient.full_name, address))
+    msg["Subject"], msg["From"] = one_line(texts["subject"]), sender
+    msg["To"] = formataddr((one_line(recipient.full_name), address))
     domain = parseaddr(sender)[1].rpartition("@")[2] or "aralyk.invalid"  # not getfqdn(): no DNS wait per message
     msg["Date"], msg["Message-ID"] = formatdate(localtime=False), make_msgid("announcement", domain=domain)
     msg["Auto-Submitted"] = "auto-generated"
