@@ -5,7 +5,7 @@ import pytest
 from flask import Flask
 
 from tests.security.matrix import Case, cases, outcome, rules, send, url_for_rule
-from tests.security.world import ACTORS, SECRET, SecurityWorld
+from tests.security.world import ACTORS, SECRET, SOURCE_ONLY, SecurityWorld
 
 # A refusal never reaches the object: the role's 403, or the object's 403/404 (a wrong method or a body the
 # API's schema refuses before the view runs are refusals too); the database snapshot proves nothing changed.
@@ -31,6 +31,8 @@ def check(world: SecurityWorld, case: Case) -> str | None:
     elif case.outcome == "allowed" and (response.status_code in (401, 403) or response.status_code >= 500
                                         or (response.location or "").startswith("/login")):
         return f"{where}: refused or broken for someone it is meant for"
+    if SOURCE_ONLY.decode() in body:
+        return f"{where}: the uploaded source itself was served"
     if case.outcome != "allowed" and SECRET in body:
         return f"{where}: the refusal leaks course A's data"
     if case.outcome == "allowed" and case.endpoint in PRIVATE_MEDIA and case.method == "GET" \

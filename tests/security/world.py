@@ -30,6 +30,7 @@ from webinar.models.uploads import Upload, expiry
 from webinar.storage import storage
 
 SECRET = "zq7secret"
+SOURCE_ONLY = b"uploaded-source-bytes "  # the teacher's original recording: no route ever serves it
 ANONYMOUS = "anonymous"
 # actor → (role, the course they belong to: "A" ours, "B" the other one, None for no course)
 ACTORS: dict[str, tuple[Role | None, str | None]] = {
@@ -159,7 +160,7 @@ def _lecture(course: Course, teacher: User) -> Lecture:
                 "bundle": {"path": "offline-ab12cd.zip", "bytes": 10}}
     lecture = Lecture(course=course, title=f"Лекция {SECRET}", status=LectureStatus.READY, media_prefix=prefix,
                       manifest=manifest, duration=4.0, created_by=teacher, published_at=utcnow(),
-                      source_key=_put(f"lectures/{course.id}/source/x.mp4"), source_filename="x.mp4")
+                      source_key=_put(f"lectures/{course.id}/source/x.mp4", SOURCE_ONLY), source_filename="x.mp4")
     lecture.captions.append(Caption(lang="en", key=_put(f"lectures/{course.id}/captions/en.vtt", b"WEBVTT\n\n")))
     db.session.add(lecture)
     db.session.flush()
