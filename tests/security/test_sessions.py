@@ -89,7 +89,9 @@ def test_an_admin_reset_ends_the_users_sessions_and_its_password_works_once(app:
     student = make_user("bakyt", Role.STUDENT)
     stolen = app.test_client()
     login(stolen, "bakyt")
-    page = as_admin.post(f"/admin/users/{student.id}/password").get_data(as_text=True)
+    issued = as_admin.post(f"/admin/users/{student.id}/password")
+    assert issued.headers["Cache-Control"] == "no-store"  # a shared browser keeps no copy of the password
+    page = issued.get_data(as_text=True)
     one_time = re.findall(r'<code>([^<]+)</code>', page)[1].strip()
     assert signed_in_as(stolen) is None  # the thief's session ended with the reset
     fresh = app.test_client()
