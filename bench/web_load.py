@@ -70,11 +70,11 @@ def instance(settings: dict[str, str], work: Path, n: int) -> tuple[subprocess.P
     return proc, bind
 
 
-def wrk(url: str, cookie: str, seconds: int, connections: int) -> dict[str, float]:
+def wrk(url: str, cookie: str, seconds: int, connections: int, verify: str | bool = True) -> dict[str, float]:
     """One wrk run: requests/s, p50 and p99 in ms, and the count of non-2xx/3xx answers."""
     import requests
 
-    with requests.get(url, headers={"Cookie": cookie}, allow_redirects=False) as first:
+    with requests.get(url, headers={"Cookie": cookie}, allow_redirects=False, verify=verify) as first:
         if first.status_code != 200:  # a redirect to /login would be counted as a fast success
             raise RuntimeError(f"{url}: HTTP {first.status_code} {first.headers.get('Location')}")
     argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Cookie: {cookie}",
@@ -108,11 +108,11 @@ def run(seconds: int, connections: int) -> list[tuple[str, str, dict[str, float]
         (a, b) = [bind for _, bind in procs]
         one = stack.enter_context(nginx([a, a], work / "nginx1"))
         two = stack.enter_context(nginx([a, b], work / "nginx2", balance=BALANCE))
-        setups = [("1 process, direct", f"http://{a}"), ("1 process, nginx", one.base),
-                  ("2 processes, nginx", two.base)]
-        for label, base in setups:
+        setups = [("1 process, direct", f"http://{a}", True), ("1 process, nginx", one.base, str(one.ca)),
+                  ("2 processes, nginx", two.base, str(two.ca))]
+        for label, base, verify in setups:
             for route, path in (("lecture page", page), ("HLS playlist", playlist)):
-                rows.append((label, route, wrk(base + path, cookie, seconds, connections)))
+                rows.append((label, route, wrk(base + path, cookie, seconds, connections, verify)))
     return rows
 
 
@@ -124,7 +124,8 @@ def show(rows: list[tuple[str, str, dict[str, float]]], seconds: int, connection
     print(f"  {'setup':<20}{'route':<14}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx/3xx':>13}")
     for label, route, r in rows:
         print(f"  {label:<20}{route:<14}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['bad']:>13}")
-    print(f"  two processes: nginx balances on `{BALANCE}` (ip_hash would send wrk's one address to one)")
+    print(f"  nginx: deploy/nginx/aralyk.conf over TLS + keepalive; two processes: balanced on `{BALANCE}` "
+          f"(ip_hash would send wrk's one address to one)")
 
 
 def main() -> None:

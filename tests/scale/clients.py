@@ -25,11 +25,15 @@ class SourceAddress(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
 
 
-def session_from(address: str) -> requests.Session:
-    """A browser-like session whose requests leave from address."""
+def session_from(address: str, base: str | None = None) -> requests.Session:
+    """A browser-like session whose requests leave from address; on base's pages, it sends them as its
+    Referer (as a browser does for same-origin requests, and as CSRF checks over HTTPS require)."""
     session = requests.Session()
     session.headers["Accept-Language"] = "en"
-    session.mount("http://", SourceAddress(address))
+    if base:
+        session.headers["Referer"] = f"{base}/"
+    for scheme in ("http://", "https://"):
+        session.mount(scheme, SourceAddress(address))
     return session
 
 
@@ -43,7 +47,7 @@ def form_token(session: requests.Session, url: str, pattern: re.Pattern = FORM_T
 
 def signed_in(base: str, username: str, address: str) -> requests.Session:
     """A session from address, signed in through the login form, token and all."""
-    session = session_from(address)
+    session = session_from(address, base)
     data = {"username": username, "password": PASSWORD, "csrf_token": form_token(session, f"{base}/login")}
     with session.post(f"{base}/login", data=data, allow_redirects=False) as response:
         assert response.status_code == 302 and response.headers["Location"] == "/", response.headers

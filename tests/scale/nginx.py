@@ -1,13 +1,15 @@
 """deploy/nginx as a real nginx in the foreground under a test prefix, on loopback ports.
 
-The site file is taken as shipped; only what names this machine changes: the upstream servers,
-the listen lines (plain HTTP on free ports instead of 80 and 443 with TLS), the snippet folder and
-the checkout's path. Each substitution must match exactly once, so an edited site fails here first.
+The site file is taken as shipped, TLS and HTTP/2 included; only what names this machine changes:
+the upstream servers, the listen lines (free loopback ports instead of 80 and 443), the snippet and
+certificate folders (a throwaway self-signed certificate for 127.0.0.1) and the checkout's path.
+Each substitution must match exactly once, so an edited site fails here first.
 """
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import time
 from contextlib import contextmanager
@@ -17,7 +19,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.helpers import answers_http, free_port, stop_process
+from tests.helpers import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "deploy" / "nginx"
@@ -34,9 +36,19 @@ def _swap(text: str, old: str, new: str) -> str:
 
 
 def local(name: str, prefix: Path) -> str:
-    """A shipped file with the snippet folder under prefix and the checkout in place of /srv/aralyk."""
+    """A shipped file with the snippet and certificate folders under prefix, the checkout for /srv/aralyk."""
     text = (SITE / name).read_text().replace("/etc/nginx/snippets/", f"{prefix}/snippets/")
-    return text.replace("/srv/aralyk/", f"{ROOT}/")
+    return text.replace("/etc/ssl/aralyk/", f"{prefix}/tls/").replace("/srv/aralyk/", f"{ROOT}/")
+
+
+def certificate(folder: Path) -> Path:
+    """A self-signed certificate for 127.0.0.1 (fullchain.pem, privkey.pem); returns the certificate."""
+    folder.mkdir(parents=True)
+    cert = folder / "fullchain.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(folder / "privkey.pem"), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert
 
 
 def site(upstreams: list[str], http_port: int, https_port: int, prefix: Path, balance: str | None = None) -> str:
@@ -48,9 +60,7 @@ def site(upstreams: list[str], http_port: int, https_port: int, prefix: Path, ba
     for shipped, ours in zip(UPSTREAMS, upstreams, strict=True):
         text = _swap(text, f"server {shipped};", f"server {ours};")
     text = _swap(text, "listen 80;", f"listen 127.0.0.1:{http_port};")
-    text = _swap(text, "listen 443 ssl http2;", f"listen 127.0.0.1:{https_port};")
-    text = _swap(text, "    ssl_certificate     /etc/ssl/aralyk/fullchain.pem;\n", "")
-    return _swap(text, "    ssl_certificate_key /etc/ssl/aralyk/privkey.pem;\n", "")
+    return _swap(text, "listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
 
 
 def main_conf(prefix: Path) -> str:
@@ -62,13 +72,23 @@ def main_conf(prefix: Path) -> str:
             f"  include {prefix}/aralyk.conf;\n}}\n")
 
 
+def _listening(port: int) -> bool:
+    """Whether something accepts TCP connections on the loopback port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
 @dataclass
 class Nginx:
-    """The running nginx: its base URL (the TLS server's place), the redirecting one, and its log."""
+    """The running nginx: its TLS base URL, the redirecting plain one, its folder, and its certificate."""
 
     base: str
     http_base: str
     prefix: Path
+    ca: Path
 
     def upstream_of(self, uri: str) -> str:
         """The instance (host:port) that answered the last request for uri."""
@@ -91,6 +111,7 @@ def nginx(upstreams: list[str], prefix: Path, balance: str | None = None) -> Ite
             pytest.fail("nginx is not installed (CI=true: .ci/run installs it)")
         pytest.skip("nginx is not installed (apt-get install nginx)")
     (prefix / "snippets").mkdir(parents=True)
+    ca = certificate(prefix / "tls")
     for name in SNIPPETS:
         (prefix / "snippets" / name).write_text(local(name, prefix))
     http_port, https_port = free_port(), free_port()
@@ -99,12 +120,12 @@ def nginx(upstreams: list[str], prefix: Path, balance: str | None = None) -> Ite
     argv = [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(prefix / "error.log")]
     proc = subprocess.Popen(argv)
     try:
-        base = f"http://127.0.0.1:{https_port}"
+        base, http_base = f"https://127.0.0.1:{https_port}", f"http://127.0.0.1:{http_port}"
         deadline = time.monotonic() + 10
-        while not answers_http(base + "/static/app.css"):
+        while not _listening(https_port):
             assert proc.poll() is None, f"nginx exited: {(prefix / 'error.log').read_text()}"
             assert time.monotonic() < deadline, "nginx did not answer"
             time.sleep(0.05)
-        yield Nginx(base, f"http://127.0.0.1:{http_port}", prefix)
+        yield Nginx(base, http_base, prefix, ca)
     finally:
         stop_process(proc)

@@ -67,7 +67,7 @@ def test_the_units_and_the_env_file_run_what_the_readme_says() -> None:
 def _landing(site_base: str, deployment: Deployment, address: str) -> str:
     """The instance nginx sends a client from address to."""
     probe = f"/login?probe={uuid.uuid4().hex}"
-    with session_from(address) as session:
+    with session_from(address, site_base) as session:
         assert session.get(site_base + probe).status_code == 200
     return deployment.front.upstream_of(probe)
 
@@ -95,20 +95,20 @@ def site(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, postgres_
             "ARALYK_SQLALCHEMY_DATABASE_URI": db_url, "ARALYK_REDIS_URL": redis_url, "ARALYK_S3_BUCKET": bucket,
             "ARALYK_S3_ENDPOINT_URL": moto_endpoint, "ARALYK_S3_ACCESS_KEY": "testing",
             "ARALYK_S3_SECRET_KEY": "testing", "ARALYK_SECRET_KEY": f"scale-{tag}",
-            "ARALYK_SESSION_COOKIE_SECURE": "false", "ARALYK_REMEMBER_COOKIE_SECURE": "false",  # plain HTTP here
         }
         extra = {  # not the README's: a shared Redis, fast hashing, a short login limit to test it
             "ARALYK_HUEY_NAME": f"scale-{tag}", "ARALYK_SOCKETIO_CHANNEL": f"scale-{tag}",
             "ARALYK_RATELIMIT_KEY_PREFIX": f"scale-{tag}", "ARALYK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "ARALYK_LOGIN_RATE_LIMIT": "5 per minute", "ARALYK_REAPER_INTERVAL_SECONDS": "2",
         }
-        with deployed(values, extra, tmp) as deployment:
+        with deployed(values, extra, tmp) as deployment, pytest.MonkeyPatch.context() as env:
+            for trusting in ("REQUESTS_CA_BUNDLE", "WEBSOCKET_CLIENT_CA_BUNDLE"):  # requests, tuspy; websocket-client
+                env.setenv(trusting, str(deployment.front.ca))
             first = socketio.server
             app = create_app(deployment.config())  # reads and fills the database; serves nothing
             try:
                 world = LiveWorld(app, deployment.front.base)
                 world.populate()
-                world.http["student"] = signed_in(world.base, "student", A_ADDRESS)  # CSRF is on, as in production
                 a = _landing(deployment.front.base, deployment, A_ADDRESS)
                 b_address, b = _other_address(deployment, a)
                 assert {f"http://{a}", f"http://{b}"} == set(deployment.webs)
@@ -143,16 +143,19 @@ def test_static_files_come_from_nginx_with_their_cache_headers(site: Site) -> No
         assert unversioned.headers["Cache-Control"] == "no-cache"
     with requests.get(f"{site.deployment.front.http_base}/login", allow_redirects=False) as plain:
         assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
-    with requests.get(f"{site.base}/login") as page:  # the app's own headers pass, HSTS added once
-        assert page.headers["Content-Security-Policy"] and page.headers["Strict-Transport-Security"]
-        assert page.headers["X-Content-Type-Options"] == "nosniff"
+    with requests.get(f"{site.base}/login") as page:  # the app's own headers pass, HSTS once (requests joins repeats)
+        assert page.headers["Content-Security-Policy"] and page.headers["X-Content-Type-Options"] == "nosniff"
+        assert page.headers["Strict-Transport-Security"] == "max-age=31536000"
+        assert "Secure" in page.headers["Set-Cookie"]  # the README's secure cookies, over TLS
 
 
 def test_a_student_on_a_and_a_teacher_on_b_share_a_webinar(site: Site) -> None:
     world = site.world
-    world.session_id = world.new_session("Вебинар A+B")
-    student, _ = world.join("student")  # from 127.0.0.1: instance A, upgraded to WebSocket through nginx
-    assert student.sio.transport() == "websocket"
+    world.session_id = world.new_session("Вебинар A+B", slide_count=3)
+    student_http = signed_in(site.base, "student", A_ADDRESS)
+    student = LiveClient(site.base, cookie_of(student_http), http_session=student_http)  # A, upgraded to WebSocket
+    world.clients.append(student)
+    assert student.join(world.session_id)["ok"] and student.sio.transport() == "websocket"
     teacher_http = signed_in(site.base, "teacher", site.b_address)
     teacher = LiveClient(site.base, cookie_of(teacher_http), transports=["polling"],
                          http_session=teacher_http)  # on B; polling, so every request must stick to B
@@ -160,6 +163,8 @@ def test_a_student_on_a_and_a_teacher_on_b_share_a_webinar(site: Site) -> None:
     assert teacher.join(world.session_id)["ok"]
     assert teacher.call("chat", {"text": "Салам из B"})["ok"]
     assert student.wait_ev("chat")["data"]["text"] == "Салам из B"
+    assert teacher.call("slide", {"page": 2}) == {"ok": True, "page": 2}
+    assert student.wait_ev("slide")["data"] == {"page": 2}
     assert student.call("chat", {"text": "Салам из A"})["ok"]
     assert teacher.wait(lambda: [e for e in teacher.evs("chat") if e["data"]["text"] == "Салам из A"])
     student_socket = _requests_of(site, A_ADDRESS, "/socket.io/")
@@ -168,6 +173,7 @@ def test_a_student_on_a_and_a_teacher_on_b_share_a_webinar(site: Site) -> None:
     assert len(teacher_socket) > 3 and {ln[2] for ln in teacher_socket} == {site.b}  # every poll stuck to B
     world.drop_clients()
     teacher_http.close()
+    student_http.close()
     deadline = time.monotonic() + 5  # nginx logs the WebSocket once it closes
     while not any(ln[3] == "101" for ln in _requests_of(site, A_ADDRESS, "/socket.io/")):
         assert time.monotonic() < deadline, "the student's WebSocket upgrade never went through nginx"
@@ -195,7 +201,8 @@ def test_an_upload_through_a_is_processed_once_by_a_consumer_and_plays_through_b
     clip = clips.lecture_mp4(ffmpeg_binary(), tmp_path / "Лекция.mp4", d=3)
     teacher = signed_in(site.base, "teacher", A_ADDRESS)
     token = form_token(teacher, f"{site.base}/", PAGE_TOKEN)
-    uploads = World(site.world.app, site.base, site.world.course_id, {"teacher": teacher}, {"X-CSRFToken": token})
+    uploads = World(site.world.app, site.base, site.world.course_id, {"teacher": teacher},
+                    {"X-CSRFToken": token, "Referer": f"{site.base}/"})  # as the upload page's script sends them
     lecture_id = _lecture_id(uploads.upload(clip, title="Масштаб"))
     patches = _requests_of(site, A_ADDRESS, "/uploads/")
     assert patches and {ln[2] for ln in patches} == {site.a}  # tus: creation and every PATCH on A
@@ -244,8 +251,8 @@ def _check_processed_once(site: Site, lecture_id: int) -> None:
 
 
 def test_the_login_limit_counts_each_client_not_nginx(site: Site) -> None:
-    flooder = session_from("127.0.200.1")
-    wrong = {"username": "student", "password": "wrong", "csrf_token": form_token(flooder, f"{site.base}/login")}
+    flooder = session_from("127.0.200.1", site.base)  # guesses at an account nobody else signs in to
+    wrong = {"username": "outsider", "password": "wrong", "csrf_token": form_token(flooder, f"{site.base}/login")}
     codes = [flooder.post(f"{site.base}/login", data=wrong).status_code for _ in range(6)]
     assert codes[:5] == [200] * 5 and codes[5] == 429
     signed_in(site.base, "student2", A_ADDRESS).close()  # another client, through the same nginx: let in
