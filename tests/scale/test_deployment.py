@@ -23,14 +23,17 @@ import requests
 from sqlalchemy import func, select
 
 from media.ffmpeg import ffmpeg_binary
+from media.live_playlist import parse_live
 from media.storage import S3Storage
 from tests.media import clips
+from tests.media.live_clips import recorder_webm
 from tests.scale.clients import PAGE_TOKEN, cookie_of, form_token, session_from, signed_in
 from tests.scale.deployment import Deployment, deployed
 from tests.scale.readme import ROOT, scale_out, settings_of, unit_command
 from tests.services import postgres_schema
 from tests.webinar.lecture_world import World
 from tests.webinar.live_world import LiveClient, LiveWorld
+from tests.webinar.test_live_ingest import first_bytes, send, wait_for
 from webinar import create_app
 from webinar.extensions import db, socketio
 from webinar.models import Announcement, Job, JobStatus, Lecture, LectureStatus
@@ -178,6 +181,32 @@ def test_a_student_on_a_and_a_teacher_on_b_share_a_webinar(site: Site) -> None:
     while not any(ln[3] == "101" for ln in _requests_of(site, A_ADDRESS, "/socket.io/")):
         assert time.monotonic() < deadline, "the student's WebSocket upgrade never went through nginx"
         time.sleep(0.05)
+
+
+def test_a_presenter_on_b_is_heard_through_nginx_by_a_listener_on_a(site: Site, tmp_path: Path) -> None:
+    world = site.world
+    world.session_id = world.new_session("Эфир A+B")
+    teacher_http = signed_in(site.base, "teacher", site.b_address)
+    teacher = LiveClient(site.base, cookie_of(teacher_http), transports=["polling"], http_session=teacher_http)
+    world.clients.append(teacher)
+    assert teacher.join(world.session_id)["ok"]
+    assert teacher.call("go_live", {"video": False, "mime": "audio/webm"})["ok"]  # B encodes; tiers go to S3
+    send(teacher, recorder_webm(ffmpeg_binary(), tmp_path / "talk.webm", d=6, video=False).read_bytes())
+    student = signed_in(site.base, "student", A_ADDRESS)
+    room = f"{site.base}/live/{world.session_id}"
+    wait_for(lambda: len(parse_live(student.get(f"{room}/hls/audio/index.m3u8").text)[0]) >= 2)
+    heard = first_bytes(student.get(f"{room}/listen", stream=True, timeout=(5, 3)))  # unbuffered by nginx
+    with av.open(io.BytesIO(heard)) as container:
+        assert len(list(container.decode(audio=0))) > 50
+    assert teacher.call("stop_live", {})["ok"]
+    world.drop_clients()
+    deadline = time.monotonic() + 5
+    while not (listened := _requests_of(site, A_ADDRESS, f"/live/{world.session_id}/listen")):
+        assert time.monotonic() < deadline, "no /listen line in nginx's log"
+        time.sleep(0.05)
+    assert {ln[2] for ln in listened} == {site.a}  # heard on A what B encoded
+    student.close()
+    teacher_http.close()
 
 
 def _lecture_id(location: str) -> int:
