@@ -3,7 +3,10 @@
 `url_for('static', filename=...)` gets `?v=<hash>`; a request with it is answered with a year-long
 immutable cache header, so a second visit costs no request at all for CSS and scripts (on a 600 ms
 link a revalidation per file is a second or more). Without `v` (module imports between scripts) the
-usual revalidation applies.
+usual revalidation applies, by the same hash as ETag.
+
+Scripts and stylesheets are served without their comments and indentation (rjsmin, rcssmin): the
+sources stay readable and there is no build step, and a student's first page costs ~1 KB less.
 """
 from __future__ import annotations
 
@@ -12,9 +15,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import rcssmin
+import rjsmin
 from flask import Flask, Response, request
+from werkzeug.security import safe_join
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+MINIFIERS = {".js": (rjsmin.jsmin, "text/javascript"), ".css": (rcssmin.cssmin, "text/css")}
 
 
 @lru_cache(maxsize=256)
@@ -32,6 +39,25 @@ def version_of(app: Flask, filename: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=64)
+def _minified(path: Path, mtime_ns: int) -> bytes:
+    """The file without comments and indentation (the mtime is in the key, as above)."""
+    minify, _ = MINIFIERS[path.suffix]
+    return minify(path.read_text(encoding="utf-8"), keep_bang_comments=True).encode()  # /*! licences */
+
+
+def serve(app: Flask, filename: str) -> Response:
+    """A static file; scripts and stylesheets minified, with their content hash as ETag."""
+    found = safe_join(app.static_folder or "", filename)
+    path = Path(found) if found else None
+    if path is None or path.suffix not in MINIFIERS or ".min." in path.name or not path.is_file():
+        return app.send_static_file(filename)
+    mtime = path.stat().st_mtime_ns
+    response = Response(_minified(path, mtime), mimetype=MINIFIERS[path.suffix][1])
+    response.set_etag(_content_hash(path, mtime))
+    return response.make_conditional(request)
+
+
 def init_app(app: Flask) -> None:
     """Add versions to static URLs and cache versioned responses for good."""
 
@@ -41,6 +67,8 @@ def init_app(app: Flask) -> None:
             version = version_of(app, values["filename"])
             if version:
                 values["v"] = version
+
+    app.view_functions["static"] = lambda filename: serve(app, filename)
 
     @app.after_request
     def cache_versioned(response: Response) -> Response:

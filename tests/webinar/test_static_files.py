@@ -30,3 +30,17 @@ def test_a_changed_file_gets_a_new_version(app: Flask, tmp_path: Path) -> None:
     (tmp_path / "x.js").write_text("two!")
     assert first and version_of(app, "x.js") not in (None, first)
     assert version_of(app, "missing.js") is None
+
+
+def test_scripts_and_styles_are_served_without_comments_and_revalidate_by_hash(client: FlaskClient) -> None:
+    source = (Path(client.application.static_folder) / "js/app.js").read_text()
+    with client.get("/static/js/app.js") as response:
+        served, etag = response.text, response.headers["ETag"]
+    assert response.mimetype == "text/javascript" and "//" in source and len(served) < 0.85 * len(source)
+    assert "progressive enhancements" not in served and "window.confirm" in served
+    with client.get("/static/js/app.js", headers={"If-None-Match": etag}) as again:
+        assert again.status_code == 304
+    assert client.get("/static/js/../../config.py").status_code == 404
+    vendored = Path(client.application.static_folder) / "vendor/tus.min.js"
+    with client.get("/static/vendor/tus.min.js") as library:  # already minified: served as it is
+        assert library.data == vendored.read_bytes()
