@@ -39,6 +39,7 @@ def test_a_student_gets_the_room_without_the_presenter_script(live: LiveWorld) -
     assert "hls" not in " ".join(re.findall(r'<script[^>]*src="([^"]+)"', response.text))  # video is on request
     assert config["back_url"] == f"/live/{live.session_id}"
     assert config["on_air"] is False and config["audio_url"] == f"/live/{live.session_id}/listen"
+    assert "/js/live.js?v=" in response.text and "data-listen-now" not in response.text
 
 
 def test_when_the_teacher_is_on_air_the_page_says_so_so_the_sound_starts_before_the_socket(live: LiveWorld) -> None:
@@ -46,8 +47,16 @@ def test_when_the_teacher_is_on_air_the_page_says_so_so_the_sound_starts_before_
     with live.app.app_context():
         db.session.get(LiveSession, live.session_id).presenter_id = live.users["teacher"]
         db.session.commit()
-    config = config_of(room(live, "student").text)
-    assert config["on_air"] is True
+    page = room(live, "student").text
+    assert config_of(page)["on_air"] is True
+    # the stream is preloaded from the head and the listen module runs first, on its own; the rest
+    # of the room (live.js, then Socket.IO) is imported by it once the sound plays
+    listen = f"/live/{live.session_id}/listen"
+    assert page.index(f'<link rel="preload" href="{listen}" as="fetch" crossorigin>') < page.index("<body")
+    assert f'data-listen-now="{listen}"' in page and re.search(r'data-room="/static/js/live\.js\?v=\w+"', page)
+    scripts = re.findall(r'<script type="module"[^>]*src="([^"]+)"', page)
+    assert len(scripts) == 1 and "/js/live-listen.js?v=" in scripts[0]
+    assert "/js/app.js" not in page  # none of its hooks are in the room
 
 
 def test_the_teacher_gets_the_presenter_controls(live: LiveWorld) -> None:
@@ -57,6 +66,7 @@ def test_the_teacher_gets_the_presenter_controls(live: LiveWorld) -> None:
     assert "/js/present-media.js?v=" in config["modules"]["present_media"]
     assert "microphone" in config["present_strings"]["no_mic"]
     assert 'id="go-live"' in response.text and 'id="audio"' not in response.text  # no echo of oneself
+    assert 'rel="preload"' not in response.text and "/js/live.js?v=" in response.text
 
 
 @pytest.mark.parametrize("who, status", [("outsider", 403), ("other", 403)])

@@ -7,7 +7,14 @@ const AHEAD = 5; // seconds buffered beyond which we jump to near the live edge
 const KEEP = 2; // seconds left before the edge after such a jump
 const BEHIND = 30; // seconds of played sound kept in the buffer
 
+let early = null; // the stream this module started on its own (below), handed to the room's first call
+
 export function listenLive(audio, url) {
+  if (early && early.audio === audio) {
+    const { stop } = early;
+    early = null;
+    return stop;
+  }
   const Source = window.ManagedMediaSource || window.MediaSource;
   if (!Source || !Source.isTypeSupported(TYPE) || !window.ReadableStream) {
     audio.src = url;
@@ -45,7 +52,8 @@ export function listenLive(audio, url) {
   }
 
   async function read() {
-    const response = await fetch(url, { credentials: "same-origin", cache: "no-store", signal: abort.signal });
+    // The default cache mode (the response says no-store) lets the page's preload of this URL be used.
+    const response = await fetch(url, { credentials: "same-origin", signal: abort.signal });
     if (!response.ok || !response.body) throw new Error(`listen: ${response.status}`);
     const reader = response.body.getReader();
     for (;;) {
@@ -66,4 +74,18 @@ export function listenLive(audio, url) {
   }, { once: true });
 
   return () => abort.abort();
+}
+
+// A student's room while the teacher is on air runs this module first, on its own, as soon as the
+// <audio> element is parsed (the page also preloads the stream): the sound starts before anything
+// else is fetched, and the rest of the room follows once it plays, is refused or 4 s have passed.
+// On a 64 kbit/s link the room's 14 KB of scripts would otherwise come first.
+const now = document.querySelector("audio[data-listen-now]");
+if (now) {
+  early = { audio: now, stop: listenLive(now, now.dataset.listenNow) };
+  now.hidden = false;
+  let rest = () => { rest = () => null; import(now.dataset.room); };
+  for (const name of ["playing", "error"]) now.addEventListener(name, () => rest(), { once: true });
+  setTimeout(() => rest(), 4000);
+  now.play().catch(() => rest());
 }

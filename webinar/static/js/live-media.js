@@ -195,7 +195,7 @@ export function mediaPart(room, listen) {
       return new Promise((resolve) => {
         for (const name of ["playing", "error"]) audio.addEventListener(name, resolve, { once: true });
         setTimeout(resolve, ms);
-        startAudio().then(() => { if (!listenButton.hidden) resolve(); });
+        startAudio().then(() => { if (!listenButton.hidden || !audio.paused) resolve(); }); // refused, or already playing
       });
     },
     snapshot: update,
