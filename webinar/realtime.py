@@ -46,8 +46,8 @@ def push_progress(lecture_id: int, state: dict[str, Any]) -> None:
 
 @socketio.on("connect", namespace=PROGRESS)
 def connect(auth: Any = None) -> None:
-    """Only signed-in people may listen."""
-    if not current_user.is_authenticated:
+    """Only signed-in people may listen, once a generated password has been changed."""
+    if not current_user.is_authenticated or current_user.must_change_password:
         raise ConnectionRefusedError("sign in first")
 
 

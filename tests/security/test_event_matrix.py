@@ -105,17 +105,10 @@ def test_a_seat_in_ones_own_webinar_gives_nothing_over_another_course(live: Live
 def test_a_page_of_another_site_cannot_open_a_live_socket(live: LiveWorld, transport: str) -> None:
     """The user's cookie rides along to a cross-site WebSocket; the Origin check refuses it."""
     cookie = live.cookie("student")
-    client = socketio.Client(reconnection=False)
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        client.connect(live.base, namespaces=[NAMESPACE], transports=[transport], wait_timeout=5,
-                       headers={"Cookie": cookie, "Origin": "http://evil.example"})
-    client.disconnect()
-    same = socketio.Client(reconnection=False)  # websocket-client sends our own origin by itself
-    same.connect(live.base, namespaces=[NAMESPACE], transports=[transport], wait_timeout=5,
-                 headers={"Cookie": cookie} if transport == "websocket" else {"Cookie": cookie, "Origin": live.base})
+    assert_refused(live.base, NAMESPACE, transport, {"Cookie": cookie, "Origin": "http://evil.example"})
+    same = socketio.Client(reconnection=False)  # control: our own origin (websocket-client sends it by itself)
+    same.connect(live.base, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=5, headers={"Cookie": cookie})
     assert same.connected
-    if transport == "websocket":  # do not wait 3 s for a close frame the dev server never sends back
-        same.eio.ws.close = functools.partial(same.eio.ws.close, timeout=0)
     same.disconnect()
 
 
@@ -126,3 +119,30 @@ def test_every_socket_handler_goes_through_the_registry(live: LiveWorld) -> None
     assert handlers[NAMESPACE] - {"connect", "disconnect"} == set(EVENTS)
     assert handlers == {NAMESPACE: set(EVENTS) | {"connect", "disconnect"},
                         "/progress": {"connect", "watch"}}  # watch: tests/webinar/test_lecture_push.py
+
+
+def test_a_generated_password_must_be_changed_before_any_socket(live: LiveWorld) -> None:
+    """Pages send such a user to the password form; the live and progress sockets refuse them likewise."""
+    from webinar.models import User
+    user_id = live.add_student(f"fresh-{len(live.users)}")
+    with live.app.app_context():
+        db.session.get(User, user_id).must_change_password = True
+        db.session.commit()
+        username = db.session.get(User, user_id).username
+    for namespace in (NAMESPACE, "/progress"):
+        assert_refused(live.base, namespace, "websocket", {"Cookie": live.cookie(username)})
+
+
+def assert_refused(base: str, namespace: str, transport: str, headers: dict[str, str]) -> None:
+    """A socket.io connection to the namespace fails, and the client is closed without long waits."""
+    client = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(base, namespaces=[namespace], transports=[transport], wait_timeout=5, headers=headers)
+    client.disconnect()
+
+
+@pytest.fixture(autouse=True)
+def quick_close(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Close client websockets without waiting 3 s for a close frame the dev server never sends back."""
+    import websocket
+    monkeypatch.setattr(websocket.WebSocket, "close", functools.partialmethod(websocket.WebSocket.close, timeout=0))

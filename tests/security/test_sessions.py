@@ -165,3 +165,13 @@ def test_hsts_over_tls_and_behind_a_trusted_proxy_only(app_config: dict[str, Any
     assert "Strict-Transport-Security" not in spoofed.headers  # no proxy is trusted by default
     proxied = make_app({**app_config, "TRUSTED_PROXIES": 1}).test_client()
     assert "Strict-Transport-Security" in proxied.get("/login", headers={"X-Forwarded-Proto": "https"}).headers
+
+
+def test_switching_an_account_off_ends_its_sessions_at_once(app: Flask, make_user,
+                                                          as_admin: FlaskClient) -> None:
+    student = make_user("bakyt", Role.STUDENT)
+    signed = app.test_client()
+    login(signed, "bakyt")
+    assert signed_in_as(signed) == 200
+    as_admin.post(f"/admin/users/{student.id}/active")
+    assert signed_in_as(signed) is None

@@ -26,9 +26,11 @@ log = logging.getLogger(__name__)
 
 @socketio.on("connect", namespace=NAMESPACE)
 def connect(auth: Any = None) -> None:
-    """Only signed-in people may open a live socket."""
+    """Only signed-in people may open a live socket, once a generated password has been changed."""
     if not current_user.is_authenticated:
         raise ConnectionRefusedError(_("Sign in first."))
+    if current_user.must_change_password:  # as every page does (webinar/access.py)
+        raise ConnectionRefusedError(_("Change your password on the site first."))
 
 
 @live_event("join", seated=False)
