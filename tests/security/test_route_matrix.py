@@ -80,3 +80,29 @@ def test_a_new_route_without_a_rule_or_with_an_unknown_argument_fails_the_matrix
 def _by_endpoint(app: Flask) -> tuple:
     found = {r.endpoint: r for r in rules(app)}
     return found["undeclared"], found["thing"]
+
+
+OFF_SITE = ("https://evil.example/x", "//evil.example/x", "/\\evil.example/x", "https:evil.example")
+
+
+def test_no_route_sends_anyone_off_site(tmp_path) -> None:
+    """Every rule and method, as teacher and admin, with `next` pointing elsewhere in the query and the form."""
+    from urllib.parse import urlsplit
+    from tests.security.world import build_world, security_config
+    fresh = build_world(security_config(tmp_path, f"sqlite:///{tmp_path / 'aralyk.sqlite3'}"))
+    away = []
+    for actor in ("teacher", "admin"):
+        client = fresh.client(actor)
+        for case in sorted(cases(fresh.app, fresh.ids, actor), key=_destructive):
+            for target in OFF_SITE:
+                with client.open(f"{case.url}?next={target}", method=case.method, data={"next": target},
+                                 headers={"Tus-Resumable": "1.0.0"}) as response:
+                    location = urlsplit(response.location or "")
+                if location.netloc or location.path.startswith(("//", "/\\")) or location.scheme:
+                    away.append(f"{actor} {case.method} {case.url} → {response.location}")
+    assert away == []
+
+
+def _destructive(case: Case) -> bool:
+    """Deleting, cancelling and signing out go last, so the requests before them still find what they name."""
+    return case.method != "GET" and any(word in case.endpoint for word in ("delete", "cancel", "remove", "logout"))

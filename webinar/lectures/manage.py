@@ -8,7 +8,7 @@ from flask_login import current_user
 from webinar.access import roles
 from webinar.courses.queries import course_for
 from webinar.extensions import db
-from webinar.i18n import file_size
+from webinar.i18n import file_size, safe_next
 from webinar.lectures import bp, captions
 from webinar.lectures.forms import CaptionForm, ConfirmForm, TitleForm
 from webinar.lectures.service import can_manage, delete_lecture, move, status_payload
@@ -63,7 +63,7 @@ def visibility(lecture_id: int):
         db.session.commit()
         flash(_("Students can see this lecture.") if lecture.is_visible
               else _("This lecture is hidden from students."), "success")
-    return redirect(request.form.get("next") or url_for("lectures.show", lecture_id=lecture.id))
+    return redirect(safe_next(request.form.get("next"), url_for("lectures.show", lecture_id=lecture.id)))
 
 
 @bp.post("/lectures/<int:lecture_id>/move")
