@@ -33,6 +33,8 @@ def safe_next(target: str | None, fallback: str) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return fallback
+    if "\\" in target or not target.isprintable():  # browsers read /\evil.example as //evil.example
+        return fallback
     return target
 
 

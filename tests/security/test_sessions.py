@@ -175,3 +175,11 @@ def test_switching_an_account_off_ends_its_sessions_at_once(app: Flask, make_use
     assert signed_in_as(signed) == 200
     as_admin.post(f"/admin/users/{student.id}/active")
     assert signed_in_as(signed) is None
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example/x", "/\\evil.example/x",
+                                    "/\\/evil.example", "https:evil.example", "/\t/evil.example"])
+def test_signing_in_never_sends_anyone_off_site(client: FlaskClient, make_user, target: str) -> None:
+    make_user("aibek", Role.TEACHER)
+    response = client.post("/login", query_string={"next": target}, data={"username": "aibek", "password": PASSWORD})
+    assert response.status_code == 302 and response.location == "/"
