@@ -10,7 +10,7 @@ from tests.security.world import ACTORS, SECRET, SOURCE_ONLY, SecurityWorld
 # A refusal never reaches the object: the role's 403, or the object's 403/404 (a wrong method or a body the
 # API's schema refuses before the view runs are refusals too); the database snapshot proves nothing changed.
 REFUSED = {"forbidden": {403}, "refused": {400, 403, 404, 405, 422}}
-PRIVATE_MEDIA = {  # endpoint → what of it an insider must really receive
+PRIVATE_MEDIA = {  # endpoints of private files: their audience must really get the bytes (with SECRET)
     "lectures.media", "lectures.caption", "lectures.download", "materials.download", "materials.download_version",
     "materials.page_image", "live.slide_image", "live.live_hls",
 }
