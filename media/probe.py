@@ -60,7 +60,7 @@ def probe(path: Path | str, limits: Limits = Limits()) -> SourceInfo:
         audio = _audio_info(audio_stream)
         video = _video_info(container, video_stream, limits) if video_stream else None
     measured = _demux_end(path, fmt)
-    _check_duration(declared or measured, limits)
+    _check_duration(max(declared or 0.0, measured), limits)  # a header may claim 10 s over 10 h of packets
     if declared and fmt not in ESTIMATED_DURATION:
         _check_complete(declared, measured)
     return SourceInfo(path, fmt, size, declared or measured, audio, video)

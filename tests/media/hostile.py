@@ -81,3 +81,11 @@ def ten_hours_of_silence(binary: str, out: Path) -> Path:
     """Silence lasting ten hours in a few KB: two seconds of packets, the second after a ten-hour gap."""
     gap = f"asetpts='if(gte(T,1),PTS+{TEN_HOURS}/TB,PTS)'"
     return encode(binary, out, *lavfi(f"{SILENT}:d=2"), "-af", gap, "-c:a", "libopus", "-b:a", "6k")
+
+
+def ten_hours_behind_a_short_header(binary: str, out: Path) -> Path:
+    """The ten hours of silence, with a Matroska header that claims ten seconds."""
+    data = ten_hours_of_silence(binary, out).read_bytes()
+    at = data.index(b"\x44\x89\x88") + 3  # Segment Duration: an 8-byte float of milliseconds
+    out.write_bytes(data[:at] + struct.pack(">d", 10_000.0) + data[at + 8:])
+    return out

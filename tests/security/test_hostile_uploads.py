@@ -68,6 +68,8 @@ CORPUS: dict[str, Hostile] = {
     "image bomb": Hostile(lambda f, *_: hostile.png_bomb(f / "a.mp4"), frozenset({"format"})),
     "ten hours of silence in 2 KB": Hostile(lambda f, *_: hostile.ten_hours_of_silence(_b(), f / "a.mkv"),
                                             frozenset({"too_long"})),
+    "ten hours behind a header claiming 10 s": Hostile(
+        lambda f, *_: hostile.ten_hours_behind_a_short_header(_b(), f / "a.mkv"), frozenset({"too_long"})),
 }
 
 
