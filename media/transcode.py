@@ -13,7 +13,7 @@ from media.ffmpeg import FrameSink, ProgressCallback, input_options, run
 from media.hls import (Output, codecs_string, master_playlist, offline_mp4, offline_rung,
                        playlist_stats)
 from media.ladder import AAC_OPTIONS, AUDIO_AAC, AUDIO_OPUS, VideoRendition, hls_options
-from media.source import SourceInfo
+from media.source import Limits, SourceInfo
 
 __all__ = ["FrameCallback", "Output", "frame_size", "master_playlist", "offline_mp4",
            "offline_rung", "transcode_audio", "transcode_video"]
@@ -26,8 +26,11 @@ FrameCallback = Callable[[float, np.ndarray], None]
 
 
 def _source(info: SourceInfo) -> Any:
-    """The ffmpeg-python input node for a probed source, with the safety options."""
-    return ffmpeg_graph.input(str(info.path), **input_options(info.format))
+    """The ffmpeg-python input node for a probed source, with the safety options.
+
+    The probe saw the first frame's size; a stream may change it later. max_pixels makes the decoder
+    drop any frame above the probe's limit instead of allocating it (a 16k × 16k frame is 400 MB)."""
+    return ffmpeg_graph.input(str(info.path), max_pixels=Limits().max_pixels, **input_options(info.format))
 
 
 def frame_size(info: SourceInfo) -> tuple[int, int]:

@@ -89,3 +89,11 @@ def ten_hours_behind_a_short_header(binary: str, out: Path) -> Path:
     at = data.index(b"\x44\x89\x88") + 3  # Segment Duration: an 8-byte float of milliseconds
     out.write_bytes(data[:at] + struct.pack(">d", 10_000.0) + data[at + 8:])
     return out
+
+
+def big_frame_mid_stream(binary: str, out: Path) -> Path:
+    """A small MPEG-TS clip followed by one frame above the pixel limit: the probe sees only the first size."""
+    small = encode(binary, out.with_name("small.ts"), *video("320x180", 1, 10), *lavfi(TONE.format(d=1)),
+                   *FAST_X264, *AAC, "-shortest")
+    out.write_bytes(small.read_bytes() + huge_frame(binary, out.with_name("big.ts")).read_bytes())
+    return out

@@ -68,6 +68,7 @@ CORPUS: dict[str, Hostile] = {
     "image bomb": Hostile(lambda f, *_: hostile.png_bomb(f / "a.mp4"), frozenset({"format"})),
     "ten hours of silence in 2 KB": Hostile(lambda f, *_: hostile.ten_hours_of_silence(_b(), f / "a.mkv"),
                                             frozenset({"too_long"})),
+    "a frame above the limit mid-stream": Hostile(lambda f, *_: hostile.big_frame_mid_stream(_b(), f / "a.ts"), None),
     "ten hours behind a header claiming 10 s": Hostile(
         lambda f, *_: hostile.ten_hours_behind_a_short_header(_b(), f / "a.mkv"), frozenset({"too_long"})),
 }
@@ -148,3 +149,19 @@ def test_control_the_listener_notices_ffmpeg_when_the_network_is_allowed(tmp_pat
         run(["-protocol_whitelist", "file,http,tcp", "-f", "hls", "-i", str(playlist), "-f", "null", "-"],
             binary=ffmpeg_binary(), timeout=20)
     assert listener.connected.wait(5)
+
+
+def test_frames_above_the_probes_limit_are_never_decoded(tmp_path: Path) -> None:
+    """The transcoder's input drops what the probe could not see: a bigger frame later in the stream."""
+    from media.probe import Limits, probe
+    from media.transcode import _source
+    mixed = hostile.big_frame_mid_stream(ffmpeg_binary(), tmp_path / "mixed.ts")
+    info = probe(mixed)
+    assert info.video.width * info.video.height < Limits().max_pixels  # the probe saw the small frames only
+    source = _source(info)
+    args = source.output("-", f="null").get_args()
+    assert args[args.index("-max_pixels") + 1] == str(Limits().max_pixels)
+    frames = tmp_path / "frames.txt"
+    run([*args[:-1], "-map", "0:v", "-f", "framemd5", str(frames)], binary=ffmpeg_binary(), timeout=20)
+    sizes = {line.split(",")[-2].strip() for line in frames.read_text().splitlines() if not line.startswith("#")}
+    assert len(sizes) == 1  # every decoded frame has the small frames' size (framemd5 sizes are bytes)
