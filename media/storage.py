@@ -7,6 +7,7 @@ import contextlib
 import io
 import logging
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import IO, Any, Iterator, Mapping
@@ -217,6 +218,14 @@ class LocalStorage(Storage):
             except OSError:
                 break
             directory = directory.parent
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete all keys under prefix; a folder prefix also loses the temp files of writers killed mid-put."""
+        count = super().delete_prefix(prefix)
+        if prefix.endswith("/") and (folder := self.path(prefix.rstrip("/"))).is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            self._prune(folder.parent)
+        return count
 
     def list(self, prefix: str = "") -> Iterator[str]:
         """Walk the tree and yield sorted keys starting with prefix."""

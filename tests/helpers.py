@@ -1,13 +1,18 @@
 """Test helpers shared by several modules."""
 from __future__ import annotations
 
+import json
+import os
 import socket
 import subprocess
+import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
-from typing import Iterator
+from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 from flask import Flask
@@ -56,3 +61,22 @@ def stop_process(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+ROOT = Path(__file__).resolve().parents[1]
+WEB_START_TIMEOUT = 30.0
+
+
+def start_web_process(config: dict[str, Any], port: int, log: Path) -> subprocess.Popen:
+    """A real web process (tests/webinar/live_server.py) for config on port, once it answers."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with log.open("ab") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "tests.webinar.live_server", json.dumps(config), str(port)],
+                                stdout=out, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + WEB_START_TIMEOUT
+    while not answers_http(f"http://127.0.0.1:{port}/login"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_process(proc)
+            raise AssertionError(f"server on {port} did not start ({proc.returncode}):\n{log.read_text(errors='replace')}")
+        time.sleep(0.1)
+    return proc

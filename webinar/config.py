@@ -28,6 +28,8 @@ class Defaults:
     LOGIN_RATE_LIMIT = "10 per minute"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"  # one process on the embedded default
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: each process counts on its own until it is back
+    RATELIMIT_SWALLOW_ERRORS = True  # a limiter error lets the request through rather than failing it
 
     REDIS_URL: str | None = None
     SOCKETIO_CHANNEL = "flask-socketio"  # the Redis pub/sub channel; one per deployment sharing a Redis

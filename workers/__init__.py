@@ -1,14 +1,18 @@
 """Background jobs: Huey dispatches job ids, the Job table is the truth."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, current_app
 
 from webinar.extensions import db
 from webinar.models import Job
+from workers import lease
 from workers.queue import make_huey
 from workers.runner import run_job
+
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -25,8 +29,13 @@ def init_app(app: Flask) -> None:
 
 
 def dispatch(job_id: int) -> None:
-    """Put a job id on the queue; the row must already be committed."""
-    current_app.extensions["aralyk.run_job_task"](job_id)
+    """Put a job id on the queue; the row must already be committed. When the queue (Redis) is
+    unreachable the row is marked instead, and a reaper sends it once the queue is back."""
+    try:
+        current_app.extensions["aralyk.run_job_task"](job_id)
+    except Exception as exc:  # whatever the queue's client raises: the row is the truth, and is kept
+        log.warning("job %s not queued (%s: %s); a reaper will send it", job_id, type(exc).__name__, exc)
+        lease.mark_undispatched(job_id)
 
 
 def new_job(kind: str, payload: dict[str, Any], created_by_id: int | None = None) -> Job:

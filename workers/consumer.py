@@ -9,7 +9,7 @@ from huey.consumer import Consumer
 from werkzeug.serving import run_simple
 
 from webinar.models.uploads import expire_uploads
-from workers import lease
+from workers import dispatch, lease
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,9 @@ class Reaper(threading.Thread):
                     for job_id in lease.reap():
                         log.warning("job %s lost its worker; requeued", job_id)
                         self.app.extensions["aralyk.run_job_task"](job_id)
+                    for job_id in lease.undispatched():
+                        log.warning("job %s was never queued; sending it now", job_id)
+                        dispatch(job_id)
                     if self.tidy_uploads and (removed := expire_uploads()):
                         log.info("removed %s abandoned uploads", removed)
                 except Exception:

@@ -1,8 +1,12 @@
 """What a job handler sees: its payload and a way to report progress."""
 from __future__ import annotations
 
+import shutil
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterator
 
 from workers import lease
 
@@ -37,3 +41,13 @@ class JobContext:
             self.job_id, self.owner, self.lease_seconds,
             progress=max(0.0, min(fraction, 1.0)), log_tail="\n".join(self.log_lines) or None,
         )
+
+    @contextmanager
+    def work_dir(self, kind: str) -> Iterator[Path]:
+        """A private work directory for this attempt, once the folders of this job's killed attempts
+        are gone (each may hold a whole copy of the source: a few kills would fill the disk)."""
+        prefix = f"{kind}-{self.job_id}-"
+        for stale in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+            shutil.rmtree(stale, ignore_errors=True)  # this worker holds the job now: nobody else uses it
+        with tempfile.TemporaryDirectory(prefix=prefix) as work:
+            yield Path(work)

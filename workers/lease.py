@@ -11,6 +11,14 @@ from webinar.models import Job, JobStatus
 from webinar.models.base import utcnow
 
 
+# A queued job whose dispatch failed (the queue was unreachable): a reaper sends it again.
+NOT_DISPATCHED = "not on the queue yet: the job queue was unreachable; sent again once it is back"
+# What a job's error starts with when a disk (the work folder's or the storage's) was full.
+DISK_FULL = "out of disk space"
+# The reaper's reason for giving up (shown to admins; teachers get a translated sentence from it).
+WORKER_LOST = "worker lost on every attempt (killed, out of memory or restarted); not retried"
+
+
 class LeaseLost(Exception):
     """Another worker owns the job now; stop without writing results."""
 
@@ -104,10 +112,25 @@ def reap() -> list[int]:
         update(Job)
         .where(*expired, Job.attempts >= Job.max_attempts)
         .values(status=JobStatus.FAILED, lease_owner=None, lease_expires_at=None,
-                error="worker lost too many times", finished_at=now, updated_at=now)
+                error=WORKER_LOST, finished_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     db.session.execute(give_up)
+    db.session.commit()
+    return ids
+
+
+def mark_undispatched(job_id: int) -> None:
+    """Note on a queued job that the queue never got it."""
+    db.session.rollback()  # the failed dispatch may have left nothing, or a broken transaction
+    _update(job_id, [Job.status == JobStatus.QUEUED], error=NOT_DISPATCHED)
+
+
+def undispatched() -> list[int]:
+    """Take the queued jobs the queue never got, to send them again (a failure marks them again)."""
+    stmt = (update(Job).where(Job.status == JobStatus.QUEUED, Job.error == NOT_DISPATCHED)
+            .values(error=None, updated_at=utcnow()).returning(Job.id).execution_options(synchronize_session=False))
+    ids = list(db.session.execute(stmt).scalars())
     db.session.commit()
     return ids
 

@@ -7,7 +7,6 @@ or failed run never leaves a half-published lecture.
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -40,10 +39,13 @@ def process_lecture(ctx: JobContext) -> dict[str, Any]:
     lecture = db.session.get(Lecture, ctx.payload["lecture_id"])
     if lecture is None or lecture.revision != ctx.payload["revision"]:
         return {"skipped": "lecture deleted or replaced"}
-    source_key, revision = lecture.source_key, lecture.revision
+    source_key, revision, shown = lecture.source_key, lecture.revision, lecture.media_prefix
+    earlier = earlier_attempt(lecture)
     db.session.remove()
-    with tempfile.TemporaryDirectory(prefix=f"lecture-{ctx.job_id}-") as work:
-        run = LectureRun(ctx, Path(work), revision)
+    with ctx.work_dir("lecture") as work:
+        if earlier == "final":  # a killed attempt published everything but did not mark the job done
+            return finish_earlier_attempt(ctx.payload["lecture_id"], shown)
+        run = LectureRun(ctx, work, revision, quiet=shown is not None)
         try:
             info = run.fetch_and_probe(source_key)
             run.audio_and_slides(info)
@@ -53,6 +55,9 @@ def process_lecture(ctx: JobContext) -> dict[str, Any]:
             run.finish()
         except Superseded:
             return {"skipped": "lecture deleted or replaced while processing"}
+        except Exception:
+            run.discard()
+            raise
     return {"prefix": run.prefix, "outputs": sorted(run.manifest)}
 
 
@@ -63,8 +68,8 @@ def rebuild_bundle(ctx: JobContext) -> dict[str, Any]:
         return {"skipped": "lecture deleted or replaced"}
     prefix, manifest, duration = lecture.media_prefix, dict(lecture.manifest), lecture.duration
     db.session.remove()
-    with tempfile.TemporaryDirectory(prefix=f"bundle-{ctx.job_id}-") as work:
-        run = LectureRun(ctx, Path(work), ctx.payload["revision"], prefix=prefix)
+    with ctx.work_dir("bundle") as work:
+        run = LectureRun(ctx, work, ctx.payload["revision"], prefix=prefix)
         run.manifest, run.duration = manifest, duration
         needed = ["audio.m4a"] + [f"bundle/{s['file']}" for s in manifest.get("bundle_slides", [])]
         for name in needed:
@@ -83,11 +88,42 @@ class Superseded(Exception):
     """The lecture was deleted, or got a new recording, while this run worked on the old one."""
 
 
+def earlier_attempt(lecture: Lecture) -> str | None:
+    """What a killed attempt at this revision left shown to students: "final" (everything, the
+    offline bundle included), "partial" (audio, maybe video), or None."""
+    if not (lecture.media_prefix or "").startswith(f"lectures/{lecture.id}/r{lecture.revision}-"):
+        return None
+    return "final" if (lecture.manifest or {}).get("bundle") else "partial"
+
+
+def finish_earlier_attempt(lecture_id: int, prefix: str) -> dict[str, Any]:
+    """Do what a killed attempt left undone after its final publish, instead of publishing again."""
+    from webinar.announcements.service import announce_lecture  # here: it imports the web features
+    announce_lecture(lecture_id)
+    remove_other_runs(lecture_id, prefix)
+    return {"prefix": prefix, "skipped": "published by an earlier attempt"}
+
+
+def remove_other_runs(lecture_id: int, prefix: str) -> None:
+    """Delete every run's files but the published one's (and the captions, and the source if kept)."""
+    keep = {prefix, f"lectures/{lecture_id}/captions"}
+    if current_app.config["KEEP_SOURCES"]:
+        keep.add(f"lectures/{lecture_id}/source")  # to re-process when the ladder improves
+    stale = {"/".join(key.split("/")[:3]) for key in storage().list(f"lectures/{lecture_id}/")} - keep
+    for run_prefix in sorted(stale):
+        storage().delete_prefix(f"{run_prefix}/")
+
+
 class LectureRun:
     """One attempt at processing one revision of a lecture, in a private work directory."""
 
-    def __init__(self, ctx: JobContext, work: Path, revision: int, prefix: str | None = None) -> None:
+    def __init__(self, ctx: JobContext, work: Path, revision: int, prefix: str | None = None,
+                 quiet: bool = False) -> None:
         self.ctx, self.work, self.revision = ctx, work, revision
+        # quiet: students already play something (an earlier recording, or an earlier attempt's audio or
+        # video): switch only to the whole result, so what they see never goes back (video gone while
+        # this run re-encodes it, or for good when it fails).
+        self.quiet = quiet
         self.lecture_id: int = ctx.payload["lecture_id"]
         self.out = work / "out"
         self.out.mkdir()
@@ -179,12 +215,7 @@ class LectureRun:
         self.publish(LectureStatus.READY, final=True)
         from webinar.announcements.service import announce_lecture  # here: it imports the web features
         announce_lecture(self.lecture_id)  # the first publish only; never fails the lecture
-        keep = {self.prefix, f"lectures/{self.lecture_id}/captions"}
-        if current_app.config["KEEP_SOURCES"]:
-            keep.add(f"lectures/{self.lecture_id}/source")  # to re-process when the ladder improves
-        for key in list(storage().list(f"lectures/{self.lecture_id}/")):
-            if "/".join(key.split("/")[:3]) not in keep:
-                storage().delete(key)
+        remove_other_runs(self.lecture_id, self.prefix)
 
     def publish(self, status: LectureStatus, *, final: bool = False) -> None:
         """Upload new files, then point the lecture at them in one transaction with a lease check."""
@@ -195,8 +226,9 @@ class LectureRun:
         )
         if final:
             values["published_at"] = utcnow()
-        self._write_lecture(values)
-        self.status = status
+        if final or not self.quiet:
+            self._write_lecture(values)
+            self.status = status
         if final:
             self.report(1.0, "published")
 
@@ -211,6 +243,14 @@ class LectureRun:
         if not current:
             self._drop_unused_files()
             raise Superseded(self.lecture_id)
+
+    def discard(self) -> None:
+        """After a failure: remove what this run stored, unless students play it."""
+        try:
+            db.session.rollback()
+            self._drop_unused_files()
+        except Exception:  # the failure may be the storage's or the database's own
+            log.exception("lecture %s: could not remove the files of failed run %s", self.lecture_id, self.prefix)
 
     def _drop_unused_files(self) -> None:
         """Delete this run's files unless students still play them (until the newer run publishes)."""

@@ -5,7 +5,6 @@ teacher showed and the chat (webinar/live/timeline.py), then the video tiers and
 """
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ def make_replay(ctx: JobContext) -> dict[str, Any]:
     if lecture.source_key:
         return {"skipped": "the replay already has its recording"}  # a retry after the hand-over
     creator = lecture.created_by or session.course.teachers[0]
-    with tempfile.TemporaryDirectory(prefix=f"replay-{ctx.job_id}-") as work:
+    with ctx.work_dir("replay") as work:
         parts = fetch_parts(session.recording_parts, Path(work))
         ctx.progress(0.3, "joining")
         recording = Path(work) / "recording.mkv"

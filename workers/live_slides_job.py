@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -40,7 +39,7 @@ def render_slides(ctx: JobContext) -> dict[str, Any]:
         return {"skipped": "session deleted or slides replaced"}
     db.session.remove()
     prefix = f"live/{session_id}/slides/r{revision}-{uuid.uuid4().hex[:10]}"
-    with tempfile.TemporaryDirectory(prefix=f"slides-{ctx.job_id}-") as work:
+    with ctx.work_dir("slides") as work:
         source = Path(work) / "source.pdf"
         try:
             with source.open("wb") as fileobj:

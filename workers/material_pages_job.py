@@ -7,7 +7,6 @@ meanwhile gets its new pages removed again. A refused PDF stays downloadable, wi
 from __future__ import annotations
 
 import logging
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ def render_material_pages(ctx: JobContext) -> dict[str, Any]:
     key = version.key
     prefix = f"{key.rsplit('.', 1)[0]}-pages-{uuid.uuid4().hex[:8]}"
     db.session.remove()
-    with tempfile.TemporaryDirectory(prefix=f"material-{ctx.job_id}-") as work:
+    with ctx.work_dir("material") as work:
         source = Path(work) / "source.pdf"
         try:
             with source.open("wb") as fileobj:

@@ -1,6 +1,7 @@
 """Run one job: claim it, keep its lease alive, call its handler, record the outcome."""
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import socket
@@ -48,6 +49,19 @@ def _requeue(job_id: int, delay: float | None) -> None:
         task(job_id)
 
 
+def out_of_space(exc: BaseException) -> bool:
+    """Whether the job failed for want of disk space (its own writes, or ffmpeg's)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return True
+    return "No space left on device" in str(exc) or "File too large" in str(exc)
+
+
+def failure_text(exc: BaseException) -> str:
+    """The job's error for operators, led by DISK_FULL when that is why."""
+    text = f"{type(exc).__name__}: {exc}"
+    return f"{lease.DISK_FULL}: {text}" if out_of_space(exc) else text
+
+
 def run_job(job_id: int) -> None:
     """Claim and run a job if it is still claimable; a no-op otherwise."""
     owner = worker_id()
@@ -78,7 +92,7 @@ def run_job(job_id: int) -> None:
     except Exception as exc:
         db.session.rollback()
         log.exception("job %s failed", job_id)
-        if lease.fail(job_id, owner, f"{type(exc).__name__}: {exc}", retry=True):
+        if lease.fail(job_id, owner, failure_text(exc), retry=True):
             _requeue(job_id, getattr(exc, "retry_after", None))
         raise
     finally:

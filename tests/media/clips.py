@@ -34,9 +34,9 @@ def encode(binary: str, out: Path, *args: str) -> Path:
     return out
 
 
-def lecture_mp4(binary: str, out: Path, d: float = 4) -> Path:
-    """640x360 30 fps H.264 + AAC with moving audio noise (a typical upload)."""
-    return encode(binary, out, *video("640x360", d), *lavfi(NOISE.format(d=d)),
+def lecture_mp4(binary: str, out: Path, d: float = 4, size: str = "640x360") -> Path:
+    """640x360 (unless told) 30 fps H.264 + AAC with moving audio noise (a typical upload)."""
+    return encode(binary, out, *video(size, d), *lavfi(NOISE.format(d=d)),
                   *FAST_X264, *AAC, "-movflags", "+faststart", "-shortest",
                   "-metadata", f"location={LOCATION}", "-metadata", "title=Phone upload")
 

@@ -64,8 +64,8 @@ class LiveClient:
 
     def __init__(self, base: str, cookie: str, *, language: str = "en", transports: list[str] | None = None,
                  **options: Any) -> None:
-        """Connect and keep what arrives; options go to socketio.Client (e.g. http_session)."""
-        self.sio = socketio.Client(reconnection=False, **options)
+        """Connect and keep what arrives; options go to socketio.Client (e.g. http_session, or reconnection)."""
+        self.sio = socketio.Client(**{"reconnection": False, **options})
         self.received: list[tuple[str, Any]] = []  # (event name, data), every server → client event
         self.gone = threading.Event()  # set when the connection ends (either side)
         self._changed = threading.Condition()

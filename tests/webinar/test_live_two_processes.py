@@ -5,12 +5,7 @@ with Redis as the Socket.IO message queue and the rate-limit storage.
 """
 from __future__ import annotations
 
-import json
 import threading
-import os
-import subprocess
-import sys
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,31 +14,21 @@ from typing import Any, Iterator
 import pytest
 
 from tests.conftest import make_app
-from tests.helpers import answers_http, free_port, stop_process
+from tests.helpers import free_port, start_web_process, stop_process
 from tests.services import postgres_schema
 from tests.webinar.live_world import LiveWorld, live_config
 from webinar.extensions import db, socketio
 
 pytestmark = pytest.mark.redis
-START_TIMEOUT = 30.0
 
 
 @contextmanager
 def web_process(config: dict[str, Any], log: Path) -> Iterator[str]:
     """A server process for config; yields its base URL once it answers."""
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "tests.webinar.live_server", json.dumps(config), str(port)],
-                                stdout=out, stderr=subprocess.STDOUT, env=env)
+    proc = start_web_process(config, port, log)
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not answers_http(f"{base}/login"):
-            assert proc.poll() is None, f"server exited with {proc.returncode}:\n{log.read_text(errors='replace')}"
-            assert time.monotonic() < deadline, f"server did not answer:\n{log.read_text(errors='replace')}"
-            time.sleep(0.1)
-        yield base
+        yield f"http://127.0.0.1:{port}"
     finally:
         stop_process(proc)
 

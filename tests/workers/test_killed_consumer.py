@@ -41,8 +41,8 @@ def _settings(tmp_path: Path, db_url: str, redis_url: str | None) -> dict[str, s
     return settings
 
 
-def _start_worker(settings: dict[str, str], log: Path) -> subprocess.Popen:
-    env = {**os.environ, **{f"ARALYK_{k}": v for k, v in settings.items()}, "FLASK_APP": "webinar"}
+def _start_worker(settings: dict[str, str], log: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    env = {**os.environ, **{f"ARALYK_{k}": v for k, v in settings.items()}, "FLASK_APP": "webinar", **(extra_env or {})}
     with log.open("ab") as out:
         return subprocess.Popen([sys.executable, "-m", "flask", "worker", "--threads", "1"],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

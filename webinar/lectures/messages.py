@@ -5,6 +5,7 @@ from typing import Any
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 
 from webinar.i18n import file_size
@@ -49,3 +50,20 @@ def describe(code: str | None, params: dict[str, Any] | None = None) -> str:
         return str(reason) % _shown(code, params)
     except (KeyError, TypeError, ValueError):
         return _("This recording cannot be used.")
+
+
+def worker_lost(attempts: int) -> str:
+    """Why a recording whose processing was cut off on every attempt is not tried again."""
+    return ngettext(
+        "Processing was cut off %(num)s time before it could finish (the server restarted or ran out of memory), "
+        "so it is not tried again. Upload the recording again; if it happens again, tell the administrator.",
+        "Processing was cut off %(num)s times before it could finish (the server restarted or ran out of memory), "
+        "so it is not tried again. Upload the recording again; if it happens again, tell the administrator.",
+        attempts,
+    )
+
+
+def disk_full() -> str:
+    """Why a recording was not processed when the server's disk was full."""
+    return _("Processing stopped because the server ran out of disk space. "
+             "Tell the administrator, then upload the recording again.")

@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from webinar.extensions import db
-from webinar.lectures.messages import describe
+from webinar.lectures.messages import describe, disk_full, worker_lost
 from webinar.models import Course, Job, JobStatus, Lecture, LectureStatus, Role, User
 from webinar.storage import storage
 from workers import new_job
-from workers.lease import queue_position
+from workers.lease import DISK_FULL, WORKER_LOST, queue_position
 
 log = logging.getLogger(__name__)
 PROCESS_KIND = "lecture_process"
@@ -109,7 +109,10 @@ def processing_state(lecture: Lecture) -> dict:
     job = db.session.get(Job, lecture.job_id) if lecture.job_id else None
     state = {"status": lecture.status.value, "progress": 1.0 if lecture.status == LectureStatus.READY else 0.0,
              "queue_position": 0, "eta_seconds": None, "failed": lecture.status == LectureStatus.FAILED}
-    if job is None or lecture.status in (LectureStatus.READY, LectureStatus.FAILED):
+    if job is None or lecture.status == LectureStatus.FAILED:
+        return state
+    if lecture.status == LectureStatus.READY:  # playable; but a job that failed for good left it short
+        state["failed"] = job.status == JobStatus.FAILED
         return state
     state["progress"] = job.progress
     state["queue_position"] = queue_position(job)
@@ -126,7 +129,7 @@ def status_payload(lecture: Lecture) -> dict:
     if lecture.status == LectureStatus.FAILED:
         state["message"] = describe(lecture.error_code, lecture.error_params)
     elif state["failed"]:
-        state["message"] = describe(None)
+        state["message"] = _failed_job_message(db.session.get(Job, lecture.job_id))
     elif lecture.status == LectureStatus.READY:
         state["message"] = _("Ready: students can watch and download it.")
     elif lecture.status == LectureStatus.AUDIO_READY:
@@ -136,3 +139,12 @@ def status_payload(lecture: Lecture) -> dict:
     else:
         state["message"] = _("Processing the recording…")
     return state
+
+
+def _failed_job_message(job: Job) -> str:
+    """Why processing stopped for good, when the job's error says (a lost worker, a full disk)."""
+    if job.error == WORKER_LOST:
+        return worker_lost(job.attempts)
+    if (job.error or "").startswith(DISK_FULL):
+        return disk_full()
+    return describe(None)

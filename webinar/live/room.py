@@ -25,7 +25,7 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from limits import parse
-from limits.storage import MovingWindowSupport, storage_from_string
+from limits.storage import MemoryStorage, MovingWindowSupport, storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, RateLimiter
 from sqlalchemy import update
 
@@ -207,11 +207,27 @@ def _rate_limiter() -> RateLimiter:
         return found
 
 
+def _fallback_limiter() -> RateLimiter:
+    """This process's own counts, used while the shared storage (Redis) is unreachable."""
+    with _limiter_lock:
+        found = current_app.extensions.get("aralyk.live_limits_fallback")
+        if found is None:
+            found = current_app.extensions["aralyk.live_limits_fallback"] = MovingWindowRateLimiter(MemoryStorage())
+        return found
+
+
 def throttle(session: LiveSession, name: str, rule: str) -> None:
-    """Count one `name` event of the current user; Refused when over rule (e.g. '3 per minute')."""
+    """Count one `name` event of the current user; Refused when over rule (e.g. '3 per minute').
+    While Redis is down each process counts on its own, as Flask-Limiter's fallback does."""
     limiter, item = _rate_limiter(), parse(rule)
     keys = (current_app.config.get("RATELIMIT_KEY_PREFIX") or "aralyk", "live", name, str(session.id),
             str(current_user.id))
-    if not limiter.hit(item, *keys):
+    try:
+        allowed = limiter.hit(item, *keys)
+    except limiter.storage.base_exceptions as exc:
+        log.warning("live limits: storage unreachable (%s); counting in this process", exc)
+        limiter = _fallback_limiter()
+        allowed = limiter.hit(item, *keys)
+    if not allowed:
         wait = max(1, math.ceil(limiter.get_window_stats(item, *keys).reset_time - time.time()))
         raise Refused(_("Too fast: wait %(seconds)d s and try again.", seconds=wait))

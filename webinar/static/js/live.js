@@ -136,9 +136,10 @@ function finish(text, link) {
 }
 
 function connect() {
-  // Websocket first; polling only if a proxy refuses websockets.
+  // Websocket first; polling only if a proxy refuses websockets. Tries at most 3 s apart (the jitter
+  // is capped too), so a restarted server has everyone back within 5 s (tests/faults/test_live_restart.py).
   const socket = window.io(config.namespace, { transports: ["websocket", "polling"], tryAllTransports: true,
-    reconnectionDelayMax: 5000 });
+    reconnectionDelayMax: 3000 });
   room.socket = socket;
   socket.on("connect", join);
   socket.on("ev", receive);
