@@ -1,18 +1,12 @@
 """The scale-out layout for real: the README's block run with test values, two gunicorn instances and
-two `flask worker` consumers on PostgreSQL, Redis and moto's S3 over HTTP, behind deploy/nginx.
-
-Who lands where: nginx's ip_hash keys on the first three octets of the client's IPv4 address, and
-every 127.x.y.z is this machine, so the test finds a source address that nginx sends to the other
-instance than 127.0.0.1's (nginx's access log names the instance). Instance A is the one 127.0.0.1
-lands on; the people on B send from that other address. Nobody talks to an instance directly.
+two `flask worker` consumers on PostgreSQL, Redis and moto's S3 over HTTP, behind deploy/nginx with
+TLS. Who lands on which instance, and how: tests/scale/site.py.
 """
 from __future__ import annotations
 
 import io
 import re
 import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -24,38 +18,27 @@ from sqlalchemy import func, select
 
 from media.ffmpeg import ffmpeg_binary
 from media.live_playlist import parse_live
-from media.storage import S3Storage
 from tests.media import clips
 from tests.media.live_clips import recorder_webm
 from tests.scale.clients import PAGE_TOKEN, cookie_of, form_token, session_from, signed_in
-from tests.scale.deployment import Deployment, deployed
 from tests.scale.readme import ROOT, scale_out, settings_of, unit_command
-from tests.services import postgres_schema
+from tests.scale.site import A_ADDRESS, Site, requests_of, running_site
 from tests.webinar.lecture_world import World
-from tests.webinar.live_world import LiveClient, LiveWorld
+from tests.webinar.live_world import LiveClient
 from tests.webinar.test_live_ingest import first_bytes, send, wait_for
-from webinar import create_app
-from webinar.extensions import db, socketio
+from webinar.extensions import db
 from webinar.models import Announcement, Job, JobStatus, Lecture, LectureStatus
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
-A_ADDRESS = "127.0.0.1"
 PROCESSING_TIMEOUT = 90.0
 
 
-@dataclass
-class Site:
-    """The deployment, the people and course in its database, and the address that lands on B."""
-
-    deployment: Deployment
-    world: LiveWorld
-    a: str  # host:port of instance A (127.0.0.1's), and B
-    b: str
-    b_address: str
-
-    @property
-    def base(self) -> str:
-        return self.deployment.front.base
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, postgres_base_url: str,
+         redis_url: str) -> Iterator[Site]:
+    """One deployment for the module: starting it costs about 15 s."""
+    with running_site(tmp_path_factory.mktemp("scale"), moto_endpoint, postgres_base_url, redis_url) as running:
+        yield running
 
 
 def test_the_units_and_the_env_file_run_what_the_readme_says() -> None:
@@ -65,68 +48,6 @@ def test_the_units_and_the_env_file_run_what_the_readme_says() -> None:
     assert readme.named("flask")[1:] == [unit_command(units / "aralyk-worker@.service", n) for n in ("1", "2")]
     env_file = (ROOT / "deploy" / "aralyk.env.example").read_text().splitlines()
     assert settings_of(env_file) == readme.settings
-
-
-def _landing(site_base: str, deployment: Deployment, address: str) -> str:
-    """The instance nginx sends a client from address to."""
-    probe = f"/login?probe={uuid.uuid4().hex}"
-    with session_from(address, site_base) as session:
-        assert session.get(site_base + probe).status_code == 200
-    return deployment.front.upstream_of(probe)
-
-
-def _other_address(deployment: Deployment, a: str) -> tuple[str, str]:
-    """A source address whose /24 nginx sends to the other instance, and that instance."""
-    for third in range(1, 40):
-        address = f"127.0.{third}.1"
-        landed = _landing(deployment.front.base, deployment, address)
-        if landed != a:
-            return address, landed
-    raise AssertionError("ip_hash sent 40 networks to one instance")
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, postgres_base_url: str,
-         redis_url: str) -> Iterator[Site]:
-    """The README's deployment with test values, populated with the webinar world's people."""
-    tmp = tmp_path_factory.mktemp("scale")
-    tag = uuid.uuid4().hex[:8]
-    bucket = f"aralyk-{tag}"
-    S3Storage(bucket, endpoint_url=moto_endpoint, access_key="testing", secret_key="testing").ensure_bucket()
-    with postgres_schema(postgres_base_url) as db_url:
-        values = {
-            "ARALYK_SQLALCHEMY_DATABASE_URI": db_url, "ARALYK_REDIS_URL": redis_url, "ARALYK_S3_BUCKET": bucket,
-            "ARALYK_S3_ENDPOINT_URL": moto_endpoint, "ARALYK_S3_ACCESS_KEY": "testing",
-            "ARALYK_S3_SECRET_KEY": "testing", "ARALYK_SECRET_KEY": f"scale-{tag}",
-        }
-        extra = {  # not the README's: a shared Redis, fast hashing, a short login limit to test it
-            "ARALYK_HUEY_NAME": f"scale-{tag}", "ARALYK_SOCKETIO_CHANNEL": f"scale-{tag}",
-            "ARALYK_RATELIMIT_KEY_PREFIX": f"scale-{tag}", "ARALYK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "ARALYK_LOGIN_RATE_LIMIT": "5 per minute", "ARALYK_REAPER_INTERVAL_SECONDS": "2",
-        }
-        with deployed(values, extra, tmp) as deployment, pytest.MonkeyPatch.context() as env:
-            for trusting in ("REQUESTS_CA_BUNDLE", "WEBSOCKET_CLIENT_CA_BUNDLE"):  # requests, tuspy; websocket-client
-                env.setenv(trusting, str(deployment.front.ca))
-            first = socketio.server
-            app = create_app(deployment.config())  # reads and fills the database; serves nothing
-            try:
-                world = LiveWorld(app, deployment.front.base)
-                world.populate()
-                a = _landing(deployment.front.base, deployment, A_ADDRESS)
-                b_address, b = _other_address(deployment, a)
-                assert {f"http://{a}", f"http://{b}"} == set(deployment.webs)
-                try:
-                    yield Site(deployment, world, a, b, b_address)
-                finally:
-                    world.close()
-            finally:
-                socketio.server = first
-
-
-def _requests_of(site: Site, address: str, prefix: str) -> list[list[str]]:
-    """nginx's access-log lines [client, uri, instance, status] of address for URIs under prefix."""
-    lines = [ln.split() for ln in (site.deployment.front.prefix / "access.log").read_text().splitlines()]
-    return [ln for ln in lines if ln[0] == address and ln[1].startswith(prefix)]
 
 
 def test_static_files_come_from_nginx_with_their_cache_headers(site: Site) -> None:
@@ -170,15 +91,15 @@ def test_a_student_on_a_and_a_teacher_on_b_share_a_webinar(site: Site) -> None:
     assert student.wait_ev("slide")["data"] == {"page": 2}
     assert student.call("chat", {"text": "Салам из A"})["ok"]
     assert teacher.wait(lambda: [e for e in teacher.evs("chat") if e["data"]["text"] == "Салам из A"])
-    student_socket = _requests_of(site, A_ADDRESS, "/socket.io/")
-    teacher_socket = _requests_of(site, site.b_address, "/socket.io/")
+    student_socket = requests_of(site, A_ADDRESS, "/socket.io/")
+    teacher_socket = requests_of(site, site.b_address, "/socket.io/")
     assert student_socket and {ln[2] for ln in student_socket} == {site.a}
     assert len(teacher_socket) > 3 and {ln[2] for ln in teacher_socket} == {site.b}  # every poll stuck to B
     world.drop_clients()
     teacher_http.close()
     student_http.close()
     deadline = time.monotonic() + 5  # nginx logs the WebSocket once it closes
-    while not any(ln[3] == "101" for ln in _requests_of(site, A_ADDRESS, "/socket.io/")):
+    while not any(ln[3] == "101" for ln in requests_of(site, A_ADDRESS, "/socket.io/")):
         assert time.monotonic() < deadline, "the student's WebSocket upgrade never went through nginx"
         time.sleep(0.05)
 
@@ -201,7 +122,7 @@ def test_a_presenter_on_b_is_heard_through_nginx_by_a_listener_on_a(site: Site, 
     assert teacher.call("stop_live", {})["ok"]
     world.drop_clients()
     deadline = time.monotonic() + 5
-    while not (listened := _requests_of(site, A_ADDRESS, f"/live/{world.session_id}/listen")):
+    while not (listened := requests_of(site, A_ADDRESS, f"/live/{world.session_id}/listen")):
         assert time.monotonic() < deadline, "no /listen line in nginx's log"
         time.sleep(0.05)
     assert {ln[2] for ln in listened} == {site.a}  # heard on A what B encoded
@@ -233,7 +154,7 @@ def test_an_upload_through_a_is_processed_once_by_a_consumer_and_plays_through_b
     uploads = World(site.world.app, site.base, site.world.course_id, {"teacher": teacher},
                     {"X-CSRFToken": token, "Referer": f"{site.base}/"})  # as the upload page's script sends them
     lecture_id = _lecture_id(uploads.upload(clip, title="Масштаб"))
-    patches = _requests_of(site, A_ADDRESS, "/uploads/")
+    patches = requests_of(site, A_ADDRESS, "/uploads/")
     assert patches and {ln[2] for ln in patches} == {site.a}  # tus: creation and every PATCH on A
     lecture = _processed(site, lecture_id)
     assert lecture.status == LectureStatus.READY, lecture.error_code
@@ -255,7 +176,7 @@ def test_an_upload_through_a_is_processed_once_by_a_consumer_and_plays_through_b
         assert sum(1 for _ in container.decode(video=0)) > 0
     ranged = student.get(f"{site.base}/lectures/{lecture_id}/download/mp4", headers={"Range": "bytes=0-99"})
     assert ranged.status_code == 206 and len(ranged.content) == 100 and ranged.content[4:8] == b"ftyp"
-    played = _requests_of(site, site.b_address, f"/lectures/{lecture_id}")
+    played = requests_of(site, site.b_address, f"/lectures/{lecture_id}")
     assert len(played) >= 5 and {ln[2] for ln in played} == {site.b}
     student.close()
     teacher.close()
