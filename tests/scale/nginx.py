@@ -106,10 +106,10 @@ class Nginx:
 def nginx(upstreams: list[str], prefix: Path, balance: str | None = None) -> Iterator[Nginx]:
     """deploy/nginx in front of the upstreams, in the foreground until the block ends."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(binary).exists():
+    if not Path(binary).exists() or not shutil.which("openssl"):
         if os.environ.get("CI") == "true":
-            pytest.fail("nginx is not installed (CI=true: .ci/run installs it)")
-        pytest.skip("nginx is not installed (apt-get install nginx)")
+            pytest.fail("nginx or openssl is not installed (CI=true: .ci/run installs them)")
+        pytest.skip("nginx or openssl is not installed (apt-get install nginx openssl)")
     (prefix / "snippets").mkdir(parents=True)
     ca = certificate(prefix / "tls")
     for name in SNIPPETS:
