@@ -45,27 +45,37 @@ def first_sound(context, url: str, link: tuple[int, int, int], *, press_play: bo
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": rtt,
                                                    "downloadThroughput": down / 8, "uploadThroughput": up / 8})
     urls: dict[str, str] = {}
-    per_request: dict[str, int] = {}
+    per_request: dict[str, dict[str, int]] = {}
 
-    def got(event: dict) -> None:
-        per_request[event["requestId"]] = per_request.get(event["requestId"], 0) + event["encodedDataLength"]
+    def count(event: dict, **add: int) -> None:
+        seen = per_request.setdefault(event["requestId"], {"headers": 0, "encoded": 0, "decoded": 0, "total": 0})
+        for key, value in add.items():
+            seen[key] = max(seen[key], value) if key in ("headers", "total") else seen[key] + value
 
-    def finished(event: dict) -> None:  # a gzip'd page's chunks come with 0 bytes; its total comes here
-        per_request[event["requestId"]] = max(per_request.get(event["requestId"], 0), int(event["encodedDataLength"]))
+    def received(seen: dict[str, int]) -> int:
+        """What came over the wire: the total once finished; while a response streams (fetch() of
+        the sound) Chromium reports its chunks with 0 encoded bytes, so their length is counted."""
+        return seen["total"] or seen["headers"] + (seen["encoded"] or seen["decoded"])
 
     cdp.on("Network.requestWillBeSent", lambda event: urls.setdefault(event["requestId"], event["request"]["url"]))
-    cdp.on("Network.dataReceived", got)
-    cdp.on("Network.loadingFinished", finished)
+    cdp.on("Network.responseReceived", lambda event: count(event, headers=int(event["response"]["encodedDataLength"])))
+    cdp.on("Network.dataReceived", lambda event: count(event, encoded=event["encodedDataLength"],
+                                                       decoded=event["dataLength"]))
+    cdp.on("Network.loadingFinished", lambda event: count(event, total=int(event["encodedDataLength"])))
     started = time.monotonic()
     page.goto(url, wait_until="commit")
-    page.wait_for_selector("audio", state="attached", timeout=120_000)
+    # pressed once the page can play: a player script marks its <audio data-player> data-ready
+    page.wait_for_selector("audio:not([data-player]), audio[data-ready]", state="attached", timeout=120_000)
     if press_play:
-        page.evaluate("document.querySelector('audio').play()")
+        page.evaluate("document.querySelector('audio').play().catch(() => null)")
     page.wait_for_function("document.querySelector('audio').currentTime > 0", timeout=120_000, polling=50)
-    seconds, sent = time.monotonic() - started, sum(per_request.values())
-    if by_url is not None:  # as of the first sound: later data is not counted
-        for request, count in list(per_request.items()):
-            by_url[urls.get(request, "?")] = by_url.get(urls.get(request, "?"), 0) + count
+    seconds = time.monotonic() - started
+    counts = {request: received(seen) for request, seen in list(per_request.items())  # as of the first sound
+              if not urls.get(request, "").startswith("data:")}  # the browser's own control icons
+    if by_url is not None:
+        for request, n in counts.items():
+            by_url[urls.get(request, "?")] = by_url.get(urls.get(request, "?"), 0) + n
+    sent = sum(counts.values())
     page.close()
     return seconds, sent
 

@@ -96,6 +96,7 @@ def test_upload_in_the_page_then_listen_with_slides_then_watch(browser, site: Wo
     student.on("pageerror", lambda error: errors.append(str(error)))
     student.goto(lecture_url)
     assert student.locator("video").count() == 0 and student.evaluate("window.Hls === undefined")
+    student.wait_for_selector("#audio[data-ready]", state="attached")  # the player is set up
     student.evaluate("document.getElementById('audio').play()")
     student.wait_for_function("document.getElementById('audio').currentTime > 1", timeout=30_000)
     assert student.evaluate("document.getElementById('audio').webkitAudioDecodedByteCount") > 0

@@ -52,11 +52,13 @@ def browser() -> Iterator:
 def test_a_reloaded_lecture_resumes_where_the_student_stopped(browser, site: World, lecture_url: str) -> None:
     student = signed_in_page(browser, site, "student")
     student.goto(lecture_url)
+    student.wait_for_selector("#audio[data-ready]", state="attached")  # the player is set up
     student.evaluate(f"{AUDIO}.play()")
     student.wait_for_function(f"{AUDIO}.currentTime > 0.5", timeout=30_000)
     student.evaluate(f"{AUDIO}.currentTime = 15")
     student.wait_for_function(f"{AUDIO}.currentTime > 17", timeout=30_000)
     student.reload()  # the page's goodbye (pagehide) reports the position
+    student.wait_for_selector("#audio[data-ready]", state="attached")  # the player is set up
     student.evaluate(f"{AUDIO}.play()")
     student.wait_for_function(f"{AUDIO}.currentTime > 0 && !{AUDIO}.seeking", timeout=30_000)
     resumed = student.evaluate(f"{AUDIO}.currentTime")
@@ -68,6 +70,7 @@ def test_a_reloaded_lecture_resumes_where_the_student_stopped(browser, site: Wor
 
     phone = signed_in_page(browser, site, "student")  # another device: the server's position
     phone.goto(lecture_url)
+    phone.wait_for_selector("#audio[data-ready]", state="attached")  # the player is set up
     phone.evaluate(f"{AUDIO}.play()")
     phone.wait_for_function(f"{AUDIO}.currentTime > 0 && !{AUDIO}.seeking", timeout=30_000)
     assert 14 < phone.evaluate(f"{AUDIO}.currentTime") < 24

@@ -84,6 +84,7 @@ def test_the_replay_shows_the_slides_and_the_chat_in_time(browser, site: LiveWor
     replay.on("pageerror", lambda error: errors.append(f"replay: {error}"))
     replay.goto(f"{site.base}/lectures/{lecture_id}")
     assert replay.is_visible("details:has(#replay-chat) summary") and replay.evaluate(CHAT).strip() == ""  # nothing said yet at 0:00
+    replay.wait_for_selector("#audio[data-ready]", state="attached")  # the player is set up
     replay.evaluate(f"{AUDIO}.play()")
     replay.wait_for_function(f"{AUDIO}.currentTime > 0.3", timeout=30_000)
     replay.wait_for_function("document.getElementById('slide').naturalWidth > 0")  # the first page, as shown

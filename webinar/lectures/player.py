@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
 
+from media.storage import LocalStorage
 from webinar.access import signed_in
 from webinar.extensions import db
 from webinar.lectures import bp
@@ -13,6 +14,7 @@ from webinar.lectures.service import can_manage, status_payload
 from webinar.lectures.versions import downloads, versions
 from webinar.models import Lecture
 from webinar.realtime import pushes
+from webinar.storage import storage
 
 
 def viewable_lecture(lecture_id: int) -> tuple[Lecture, bool]:
@@ -38,6 +40,7 @@ def player_config(lecture: Lecture) -> dict:
         "audio": [{"src": media(a["path"]), "type": t} for name, t in
                   (("audio_opus", 'audio/webm; codecs="opus"'), ("audio_aac", 'audio/mp4; codecs="mp4a.40.2"'))
                   if (a := audio.get(name))],
+        "stream": stream_config(lecture, audio),
         "video": media("video.m3u8") if manifest.get("video") else None,
         "hls_script": url_for("static", filename="vendor/hls.light.min.js"),
         "slides": [{"t": s["start"], "src": media(s["file"])} for s in manifest.get("slides", [])],
@@ -52,6 +55,16 @@ def player_config(lecture: Lecture) -> dict:
         "saver_url": url_for("lectures.data_saver"),
         "report_every": current_app.config["PROGRESS_REPORT_SECONDS"],
     }
+
+
+def stream_config(lecture: Lecture, audio: dict) -> dict | None:
+    """The Opus file for the streamed data-saver sound (player-stream.js), when fetch() may read it:
+    from our own storage (a presigned S3 URL would need the bucket's CORS to allow ranges)."""
+    opus = audio.get("audio_opus")
+    if not opus or not isinstance(storage(), LocalStorage):
+        return None
+    return {"src": url_for("lectures.media", lecture_id=lecture.id, name=opus["path"]),
+            "module": url_for("static", filename="js/player-stream.js")}
 
 
 @bp.get("/lectures/<int:lecture_id>")

@@ -32,7 +32,8 @@ function showSlide() {
   if (slide.getAttribute("src") !== current.src) slide.src = current.src;
   slide.hidden = false;
   const next = config.slides[config.slides.indexOf(current) + 1];
-  if (next && !audio.paused) new Image().src = next.src;
+  const sounding = !audio.paused && audio.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA; // not before the sound
+  if (next && sounding) new Image().src = next.src;
 }
 
 // --- a webinar's chat, replayed: the lines said up to the current time, as text
@@ -202,3 +203,13 @@ for (const link of document.querySelectorAll("[data-seek]")) {
 }
 setInterval(report, config.report_every * 1000);
 window.addEventListener("pagehide", report);
+
+// --- the data-saver sound streamed through MSE (player-stream.js); nothing is fetched before play
+async function stream() {
+  const { canStream, streamAudio } = await import(config.stream.module);
+  if (canStream() && audio.paused && audio.readyState === HTMLMediaElement.HAVE_NOTHING) {
+    streamAudio(audio, config.stream.src, config.duration); // else it already plays the plain file
+  }
+}
+if (config.stream) await stream().catch(() => null); // the plain <source>s stay
+audio.dataset.ready = "";
