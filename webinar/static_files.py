@@ -18,6 +18,7 @@ from typing import Any
 import rcssmin
 import rjsmin
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.security import safe_join
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -58,6 +59,16 @@ def serve(app: Flask, filename: str) -> Response:
     return response.make_conditional(request)
 
 
+class StaticBlindSessions(SecureCookieSessionInterface):
+    """Sessions as usual, except that static files never carry `Vary: Cookie` (Flask-Login looks at
+    the session after every response): they do not depend on it, and with it a shared cache (nginx in
+    front, deploy/) would keep a copy per student, and a browser would fetch them again after sign-in."""
+
+    def save_session(self, app: Flask, session, response: Response) -> None:
+        if request.endpoint != "static":
+            super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
     """Add versions to static URLs and cache versioned responses for good."""
 
@@ -69,6 +80,7 @@ def init_app(app: Flask) -> None:
                 values["v"] = version
 
     app.view_functions["static"] = lambda filename: serve(app, filename)
+    app.session_interface = StaticBlindSessions()
 
     @app.after_request
     def cache_versioned(response: Response) -> Response:
@@ -77,4 +89,6 @@ def init_app(app: Flask) -> None:
         response.headers.pop("Content-Disposition", None)  # "inline; filename=…": what a browser does anyway
         if request.args.get("v") and response.status_code == 200:
             response.headers["Cache-Control"] = IMMUTABLE
+        elif "Cache-Control" not in response.headers:  # asked again each time, by ETag
+            response.headers["Cache-Control"] = "no-cache"
         return response

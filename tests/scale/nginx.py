@@ -36,9 +36,10 @@ def _swap(text: str, old: str, new: str) -> str:
 
 
 def local(name: str, prefix: Path) -> str:
-    """A shipped file with the snippet and certificate folders under prefix, the checkout for /srv/aralyk."""
+    """A shipped file with the snippet, certificate and cache folders under prefix, the checkout for /srv/aralyk."""
     text = (SITE / name).read_text().replace("/etc/nginx/snippets/", f"{prefix}/snippets/")
-    return text.replace("/etc/ssl/aralyk/", f"{prefix}/tls/").replace("/srv/aralyk/", f"{ROOT}/")
+    text = text.replace("/etc/ssl/aralyk/", f"{prefix}/tls/").replace("/srv/aralyk/", f"{ROOT}/")
+    return text.replace("/var/cache/nginx/aralyk", f"{prefix}/cache")
 
 
 def certificate(folder: Path) -> Path:

@@ -19,6 +19,7 @@ def test_pages_link_versioned_static_files_that_are_cached_for_good(client: Flas
         # a stylesheet needs no page headers (each costs bytes on 2G); it must never be sniffed
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "Content-Security-Policy" not in response.headers and "Content-Disposition" not in response.headers
+        assert "Cookie" not in response.headers.get("Vary", "")  # one copy for everyone in a shared cache
     with client.get("/static/app.css") as plain:
         assert plain.status_code == 200 and "immutable" not in plain.headers.get("Cache-Control", "")
 
