@@ -7,6 +7,7 @@ refused to the sender (live.js shows "not sent" and keeps the text), never queue
 """
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 import time
@@ -114,7 +115,16 @@ def restartable(tmp_path: Path) -> Iterator[tuple[LiveWorld, dict[str, Any], int
         socketio.server = first
 
 
-def test_a_restarted_process_loses_nothing(restartable: tuple[LiveWorld, dict[str, Any], int], tmp_path: Path) -> None:
+@pytest.fixture
+def collected() -> Iterator[None]:
+    """Collect garbage at the end of the test, inside it: the python-socketio client leaves the socket
+    of a WebSocket whose server was killed unclosed (a client library's leak, not the app's)."""
+    yield
+    gc.collect()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_restarted_process_loses_nothing(collected: None, restartable: tuple[LiveWorld, dict[str, Any], int], tmp_path: Path) -> None:
     world, config, port = restartable
     teacher = Follower(world, "teacher")
     students = [Follower(world, "student"), Follower(world, "student2")]
