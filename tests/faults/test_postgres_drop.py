@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
+from flask_babel import force_locale, gettext
 
 from tests.faults.proxy import CutProxy
 from tests.services import postgres_schema
@@ -39,13 +40,15 @@ def proxied(postgres_base_url: str, tmp_path: Path) -> Iterator[tuple[World, Cut
 
 def test_requests_fail_cleanly_while_the_database_is_gone_and_work_after(proxied: tuple[World, CutProxy]) -> None:
     world, proxy = proxied
+    with world.app.test_request_context(), force_locale("ru"):
+        title = gettext("Temporarily unavailable")
     assert get(world, "student", "/").status_code == 200
     with proxy.down():
         for who, path in (("student", "/"), ("teacher", f"/courses/{world.course_id}"), ("admin", "/admin/jobs")):
             response = get(world, who, path, headers={"Accept-Language": "ru"})
             assert response.status_code == 503, (path, response.status_code)
             assert response.headers["Retry-After"] == "30"
-            assert '<html lang="ru"' in response.text and "Traceback" not in response.text
+            assert '<html lang="ru"' in response.text and title in response.text and "Traceback" not in response.text
         with requests.post(f"{world.base}/login", data={"username": "student", "password": PASSWORD},
                            headers={"Accept-Language": "en"}, allow_redirects=False) as response:
             assert response.status_code == 503 and "Temporarily unavailable" in response.text
