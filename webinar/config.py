@@ -21,6 +21,9 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
+    # "Remember me" lasts a month, not Flask-Login's year: a copy of the cookie taken from a shared
+    # phone works until it expires or the password changes (sign-out clears it only on that phone).
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a slow form on a bad link must not expire at once
     TRUSTED_PROXIES = 0  # reverse proxies in front whose X-Forwarded-For/-Proto count (nginx alone: 1)
 

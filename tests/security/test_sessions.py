@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -72,7 +74,10 @@ def _token(html: str) -> str:
 def test_sign_out_clears_the_remember_cookie_and_a_new_password_ends_every_copy(app: Flask, make_user) -> None:
     make_user("aibek", Role.TEACHER)
     browser = app.test_client()
-    browser.post("/login", data={"username": "aibek", "password": PASSWORD, "remember": "y"})
+    signed = browser.post("/login", data={"username": "aibek", "password": PASSWORD, "remember": "y"})
+    remembered = next(c for c in signed.headers.getlist("Set-Cookie") if c.startswith(f"{REMEMBER}="))
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", remembered).group(1))
+    assert 29 < (expires - datetime.now(timezone.utc)).days < 31  # a month, not a year: what a stolen copy is worth
     session_copy, remember_copy = cookie(browser), cookie(browser, REMEMBER)
     assert remember_copy and signed_in_as(with_cookies(app, remember_token=remember_copy)) == 200
     browser.post("/logout")
