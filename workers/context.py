@@ -32,6 +32,9 @@ class JobContext:
     owner: str
     lease_seconds: int
     log_lines: list[str] = field(default_factory=list)
+    # Job ids count per database: two deployments (or test runs) on one host must not take each
+    # other's work folders for those of killed attempts.
+    scope: str = ""
 
     def progress(self, fraction: float, message: str | None = None) -> None:
         """Record progress (0..1) and renew the lease; raises LeaseLost if the job was taken."""
@@ -46,7 +49,7 @@ class JobContext:
     def work_dir(self, kind: str) -> Iterator[Path]:
         """A private work directory for this attempt, once the folders of this job's killed attempts
         are gone (each may hold a whole copy of the source: a few kills would fill the disk)."""
-        prefix = f"{kind}-{self.job_id}-"
+        prefix = f"{kind}-{self.scope}-{self.job_id}-"
         for stale in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
             shutil.rmtree(stale, ignore_errors=True)  # this worker holds the job now: nobody else uses it
         with tempfile.TemporaryDirectory(prefix=prefix) as work:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import logging
 import os
 import socket
@@ -62,6 +63,11 @@ def failure_text(exc: BaseException) -> str:
     return f"{lease.DISK_FULL}: {text}" if out_of_space(exc) else text
 
 
+def database_tag() -> str:
+    """A short name for the database the jobs are numbered in."""
+    return hashlib.sha256(str(current_app.config["SQLALCHEMY_DATABASE_URI"]).encode()).hexdigest()[:8]
+
+
 def run_job(job_id: int) -> None:
     """Claim and run a job if it is still claimable; a no-op otherwise."""
     owner = worker_id()
@@ -72,7 +78,7 @@ def run_job(job_id: int) -> None:
     from workers.handlers import HANDLERS  # handlers import the web features, which enqueue jobs
 
     job = db.session.get(Job, job_id)
-    ctx = JobContext(job_id, dict(job.payload), owner, seconds)
+    ctx = JobContext(job_id, dict(job.payload), owner, seconds, scope=database_tag())
     handler = HANDLERS.get(job.kind)
     db.session.remove()
     if handler is None:
