@@ -50,7 +50,13 @@ class JobContext:
         """A private work directory for this attempt, once the folders of this job's killed attempts
         are gone (each may hold a whole copy of the source: a few kills would fill the disk)."""
         prefix = f"{kind}-{self.scope}-{self.job_id}-"
-        for stale in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
-            shutil.rmtree(stale, ignore_errors=True)  # this worker holds the job now: nobody else uses it
+        _remove_folders(prefix)  # this worker holds the job now: nobody else uses them
         with tempfile.TemporaryDirectory(prefix=prefix) as work:
             yield Path(work)
+        _remove_folders(prefix)  # and whatever a dying attempt's last writes left meanwhile
+
+
+def _remove_folders(prefix: str) -> None:
+    """Remove the temporary folders whose names start with prefix."""
+    for stale in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+        shutil.rmtree(stale, ignore_errors=True)

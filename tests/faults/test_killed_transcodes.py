@@ -36,7 +36,7 @@ from workers.lease import WORKER_LOST
 
 SEED = int(os.environ.get("ARALYK_FAULT_SEED", random.randrange(1 << 31)))
 KILLS = 20
-LECTURES = 3  # that finish in the end, killed any number of times
+LECTURES = 6  # that finish in the end, killed any number of times
 FRAGILE_KILLS = 2  # one more lecture's job may run twice: its second kill is its last
 WORKERS = 2
 JITTER = 0.2  # seconds: a kill comes this long at most after its job passed a random point of its progress
@@ -126,7 +126,7 @@ def test_twenty_kills_at_random_points(tmp_path: Path, scaled_out: tuple[str, st
     with app.app_context():
         db.session.execute(update(Job).where(Job.id == fragile).values(max_attempts=FRAGILE_KILLS))
         db.session.commit()
-        for _, job_id in pairs:
+        for job_id in reversed(jobs):  # the fragile one first: its kills come while it is alone in its slot
             dispatch(job_id)
     log = tmp_path / "worker.log"
     say = f"(seed {SEED}; ARALYK_FAULT_SEED={SEED} replays it)"
@@ -145,7 +145,8 @@ def test_twenty_kills_at_random_points(tmp_path: Path, scaled_out: tuple[str, st
                 time.sleep(0.02)
                 continue
             successor = _start_worker(settings, log, env)  # starting up while the target works
-            _wait_for_progress(app, target, rng.random(), deadline)
+            fragile_next = fragile in holding(app, target.pid)  # its kill must land: before its end
+            _wait_for_progress(app, target, rng.uniform(0, 0.9) if fragile_next else rng.random(), deadline)
             time.sleep(rng.uniform(0, JITTER))
             target.send_signal(signal.SIGKILL)
             target.wait()
@@ -170,8 +171,9 @@ def test_twenty_kills_at_random_points(tmp_path: Path, scaled_out: tuple[str, st
         _check_failed_for_good(app, *pairs[-1], say)
         db.session.remove()
         db.engine.dispose()
-    done = {f"lecture-{job}-" for _, job in pairs[:-1]}
-    left = [p.name for p in work.iterdir() if p.name[: p.name.rfind("-") + 1] in done]
+    done = {str(job) for _, job in pairs[:-1]}  # folders are lecture-<database>-<job>-<random>
+    assert all(p.name.startswith("lecture-") for p in work.iterdir()), list(work.iterdir())
+    left = [p.name for p in work.iterdir() if p.name.split("-")[-2] in done]
     assert not left, f"work folders of killed runs left behind: {left} {say}"
 
 
