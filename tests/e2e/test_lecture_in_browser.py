@@ -38,14 +38,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield world
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with playwright.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-
-
 SLOW_LINK = {"offline": False, "latency": 100, "downloadThroughput": 250_000, "uploadThroughput": 250_000}
 
 

@@ -18,7 +18,7 @@ from tests.media.lecture_clip import make_lecture
 from tests.webinar.lecture_world import World, lecture_config, served_world
 
 playwright = pytest.importorskip("playwright.sync_api")
-from tests.e2e.test_lecture_in_browser import CHROMIUM, CHROMIUM_FLAGS, signed_in_page
+from tests.e2e.test_lecture_in_browser import CHROMIUM, signed_in_page
 
 if CHROMIUM is None and os.environ.get("CI") == "true":
     raise RuntimeError("CI=true but Chromium is missing: .ci/run should have installed it")
@@ -39,14 +39,6 @@ def lecture_url(site: World, tmp_path_factory: pytest.TempPathFactory) -> str:
     recording = tmp_path_factory.mktemp("offline-clip") / "Оптика.mp4"
     make_lecture(recording, duration=30, size=(640, 360), slide_times=[10.0], binary=ffmpeg_binary())
     return site.base + site.upload(recording, title="Оптика")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with playwright.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def test_a_reloaded_lecture_resumes_where_the_student_stopped(browser, site: World, lecture_url: str) -> None:

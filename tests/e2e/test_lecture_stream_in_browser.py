@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +17,7 @@ from media.ffmpeg import ffmpeg_binary
 from tests.webinar.lecture_world import World, lecture_config, served_world
 
 playwright = pytest.importorskip("playwright.sync_api")
-from tests.e2e.test_lecture_in_browser import CHROMIUM, CHROMIUM_FLAGS, signed_in_page
+from tests.e2e.test_lecture_in_browser import CHROMIUM, signed_in_page
 
 if CHROMIUM is None and os.environ.get("CI") == "true":
     raise RuntimeError("CI=true but Chromium is missing: .ci/run should have installed it")
@@ -43,14 +42,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, str]
                     "-c:a", "aac", "-b:a", "32k", str(talk)], check=True)
     with served_world(lecture_config(tmp, f"sqlite:///{tmp / 'aralyk.sqlite3'}")) as world:
         yield world, world.base + world.upload(talk, title="Беседа")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with playwright.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def test_the_index_read_in_the_browser_points_at_every_cluster(browser, site: tuple[World, str]) -> None:

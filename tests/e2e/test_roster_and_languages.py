@@ -25,7 +25,7 @@ from webinar.models import Group, LiveSession, User
 from webinar.models.base import utcnow
 
 playwright = pytest.importorskip("playwright.sync_api")
-from tests.e2e.test_lecture_in_browser import CHROMIUM, CHROMIUM_FLAGS, signed_in_page
+from tests.e2e.test_lecture_in_browser import CHROMIUM, signed_in_page
 
 if CHROMIUM is None and os.environ.get("CI") == "true":
     raise RuntimeError("CI=true but Chromium is missing: .ci/run should have installed it")
@@ -87,14 +87,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             db.session.commit()
             world.session_id = session.id
         yield world
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with playwright.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ carrying that session cookie, against the app on a real threaded HTTP server.
 from __future__ import annotations
 
 import functools
+import re
 import socket
 import threading
 import time
@@ -207,9 +208,11 @@ class LiveWorld:
         if username not in self.http:
             session = requests.Session()
             session.headers["Accept-Language"] = "en"
-            with session.post(f"{self.base}/login", data={"username": username, "password": PASSWORD},
-                              allow_redirects=False) as response:
-                assert response.status_code == 302, response.text
+            with session.get(f"{self.base}/login") as form:  # its CSRF token, for sites that check it
+                token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+            data = {"username": username, "password": PASSWORD, "csrf_token": token.group(1) if token else ""}
+            with session.post(f"{self.base}/login", data=data, allow_redirects=False) as response:
+                assert response.status_code == 302 and "/login" not in response.headers["Location"], response.text
             self.http[username] = session
         return self.http[username]
 
