@@ -40,7 +40,7 @@ LECTURES = 6  # that finish in the end, killed any number of times
 FRAGILE_KILLS = 2  # one more lecture's job may run twice: its second kill is its last
 WORKERS = 2
 JITTER = 0.2  # seconds: a kill comes this long at most after its job passed a random point of its progress
-TIMEOUT = 240.0  # a loaded machine; about 60 s on an idle one
+TIMEOUT = 420.0  # a loaded machine; about 60 s on an idle one
 
 
 class Watcher(threading.Thread):
