@@ -52,13 +52,18 @@ def test_a_session_planted_before_sign_in_is_worth_nothing_after_it(app: Flask, 
     assert "Пароль" in victim.get("/password").get_data(as_text=True)
 
 
-def test_the_csrf_token_of_the_planted_session_is_not_the_users(app_config: dict[str, Any]) -> None:
-    app = make_app({**app_config, "WTF_CSRF_ENABLED": True})
+def add_teacher(app: Flask) -> None:
+    """Teacher aibek with the test password, in an app made by the test itself."""
     with app.app_context():
         user = User(username="aibek", full_name="Aibek", role=Role.TEACHER)
         user.set_password(PASSWORD)
         db.session.add(user)
         db.session.commit()
+
+
+def test_the_csrf_token_of_the_planted_session_is_not_the_users(app_config: dict[str, Any]) -> None:
+    app = make_app({**app_config, "WTF_CSRF_ENABLED": True})
+    add_teacher(app)
     victim = app.test_client()
     planted_token = _token(victim.get("/login").get_data(as_text=True))  # the attacker knows this one
     victim.post("/login", data={"username": "aibek", "password": PASSWORD, "csrf_token": planted_token})
@@ -136,11 +141,7 @@ def test_one_account_is_rate_limited_whatever_address_the_guesses_come_from(app_
 
 def test_guessing_the_current_password_on_the_change_form_is_rate_limited(app_config: dict[str, Any]) -> None:
     app = make_app({**app_config, "LOGIN_RATE_LIMIT": "3 per minute"})
-    with app.app_context():
-        user = User(username="aibek", full_name="Aibek", role=Role.TEACHER)
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
+    add_teacher(app)
     client = app.test_client()
     assert login(client, "aibek").status_code == 302
     codes = [client.post("/password", data={"current": f"guess {n}", "new": "a new secret",
