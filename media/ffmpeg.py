@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import ctypes
+import functools
 import logging
 import os
 import selectors
@@ -61,6 +62,14 @@ def ffmpeg_binary(configured: str | None = None) -> str:
     import imageio_ffmpeg
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+@functools.cache
+def has_filter(binary: str, name: str) -> bool:
+    """Whether this ffmpeg build has the named filter (e.g. zscale needs --enable-libzimg)."""
+    listing = subprocess.run([binary, "-hide_banner", "-filters"], capture_output=True, check=True,
+                             timeout=30).stdout.decode("utf-8", "replace")
+    return any(line.split()[1:2] == [name] for line in listing.splitlines())
 
 
 def input_options(fmt: str | None = None, *, pipe: bool = False) -> dict[str, str]:

@@ -12,12 +12,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import update
 
 from media import bundle, slides, transcode
 from media.ffmpeg import ffmpeg_binary
 from media.ladder import renditions_for
+from media.noise import NoiseMeter
 from media.probe import Limits, ProbeRejected, SourceInfo, probe
 from media.storage import NotFound
 from webinar.extensions import db
@@ -132,6 +134,7 @@ class LectureRun:
         self.timeout = current_app.config["FFMPEG_TIMEOUT_SECONDS"]
         self.manifest: dict[str, Any] = {}
         self.duration: float | None = None
+        self.noise = NoiseMeter()  # fed in phase 1; a source it never saw is not denoised
         self.status = LectureStatus.PROCESSING
         self.started = time.monotonic()
 
@@ -172,7 +175,7 @@ class LectureRun:
         outputs = transcode.transcode_audio(
             info, self.out, binary=self.binary, timeout=self.timeout,
             on_progress=lambda f: self.report(f * AUDIO_SHARE, "audio"),
-            on_frame=detector.feed if detector else None, frame_rate=slides.ANALYSIS_FPS,
+            on_frame=self._analyse(detector) if detector else None, frame_rate=slides.ANALYSIS_FPS,
         )
         self.manifest["audio"] = {o.name: output_entry(o) for o in outputs}
         if shown:
@@ -184,12 +187,19 @@ class LectureRun:
             self.manifest["bundle_slides"] = slides.write_stills(found, self.out / "bundle", fmt="jpeg")
         self.publish(LectureStatus.AUDIO_READY if info.video else LectureStatus.READY)
 
+    def _analyse(self, detector: slides.SlideDetector) -> transcode.FrameCallback:
+        """The phase-1 frame callback: the slide detector and the noise meter see every frame."""
+        def feed(t: float, rgb: np.ndarray) -> None:
+            detector.feed(t, rgb)
+            self.noise.feed(t, rgb)
+        return feed
+
     def video_tiers(self, info: SourceInfo) -> None:
         """Every video tier from one decode, then the small offline MP4; publish them."""
         rungs = renditions_for(info)
         outputs = transcode.transcode_video(
             info, rungs, self.out, binary=self.binary, timeout=self.timeout,
-            audio_m4a=self.out / "audio.m4a",
+            audio_m4a=self.out / "audio.m4a", denoise=self.noise.noisy(),
             on_progress=lambda f: self.report(AUDIO_SHARE + f * (0.95 - AUDIO_SHARE), "video"),
         )
         (self.out / "video.m3u8").write_text(transcode.master_playlist(outputs), encoding="utf-8")

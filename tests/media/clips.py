@@ -41,6 +41,12 @@ def lecture_mp4(binary: str, out: Path, d: float = 4, size: str = "640x360") -> 
                   "-metadata", f"location={LOCATION}", "-metadata", "title=Phone upload")
 
 
+def noisy_mp4(binary: str, out: Path) -> Path:
+    """The lecture's picture under sensor-like noise that changes every frame (a phone in a dim room)."""
+    return encode(binary, out, *lavfi("testsrc2=size=640x360:rate=25:duration=4,noise=alls=8:allf=t"),
+                  *lavfi(NOISE.format(d=4)), *FAST_X264, "-crf", "23", *AAC, "-shortest")
+
+
 def long_mp4(binary: str, out: Path) -> Path:
     """10 s at 320x180, 10 fps: long enough for several HLS segments."""
     return encode(binary, out, *video("320x180", 10, 10), *lavfi(TONE.format(d=10)),
@@ -209,6 +215,7 @@ class Clips:
         return {
             "lecture.mp4": lambda: lecture_mp4(b, r / "lecture.mp4"),
             "portrait.mp4": lambda: portrait_mp4(b, r / "portrait.mp4"),
+            "noisy.mp4": lambda: noisy_mp4(b, r / "noisy.mp4"),
             "long.mp4": lambda: long_mp4(b, r / "long.mp4"),
             "odd.mkv": lambda: odd_mkv(b, r / "odd.mkv"),
             "vfr.mp4": lambda: vfr_mp4(b, r / "vfr.mp4"),

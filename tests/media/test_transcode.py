@@ -13,8 +13,10 @@ import m3u8
 import numpy as np
 import pytest
 
+from media import transcode
 from media.ffmpeg import FFmpegError, FFmpegTimeout, ffmpeg_binary, run
 from media.ladder import renditions_for
+from media.noise import NoiseMeter
 from media.probe import AudioInfo, SourceInfo, VideoInfo, probe
 from media.transcode import (Output, frame_size, master_playlist, offline_mp4, offline_rung,
                              transcode_audio, transcode_video)
@@ -35,6 +37,7 @@ class Run:
     video: list[Output] = field(default_factory=list)
     frames: list[tuple[float, np.ndarray]] = field(default_factory=list)
     progress: list[float] = field(default_factory=list)
+    denoised: bool = False
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +53,20 @@ def clips(tmp_path_factory: pytest.TempPathFactory, ffmpeg: str) -> Clips:
 
 
 def encode(clips: Clips, name: str, out: Path, frame_rate: float = 2.0) -> Run:
-    """Run both phases on one fixture, recording frames and progress."""
+    """Run both phases on one fixture, recording frames and progress; denoise if the meter says so."""
     result = Run(probe(clips.get(name)), out, [])
-    result.audio = transcode_audio(
-        result.info, out, binary=clips.binary, frame_rate=frame_rate,
-        on_frame=lambda t, rgb: result.frames.append((t, rgb.copy())))
+    meter = NoiseMeter()
+
+    def feed(t: float, rgb: np.ndarray) -> None:
+        result.frames.append((t, rgb.copy()))
+        meter.feed(t, rgb)
+
+    result.audio = transcode_audio(result.info, out, binary=clips.binary, frame_rate=frame_rate,
+                                   on_frame=feed)
+    result.denoised = meter.noisy()
     result.video = transcode_video(
         result.info, renditions_for(result.info), out, binary=clips.binary,
-        audio_m4a=out / "audio.m4a", on_progress=result.progress.append)
+        audio_m4a=out / "audio.m4a", denoise=result.denoised, on_progress=result.progress.append)
     return result
 
 
@@ -174,12 +183,13 @@ def test_audio_only_source(clips: Clips, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["lecture.mp4", "portrait.mp4", "rotated.mp4", "odd.mkv",
-                                  "vfr.mp4", "live.webm"])
+                                  "vfr.mp4", "live.webm", "noisy.mp4"])
 def test_video_rungs(clips: Clips, tmp_path: Path, name: str) -> None:
     """Every rung: within the source, even, same orientation, decodable segments with audio."""
     run_ = encode(clips, name, tmp_path)
     video = run_.info.video
     assert video is not None and run_.video
+    assert run_.denoised == (name == "noisy.mp4")
     for rung in run_.video:
         assert min(rung.width, rung.height) <= min(video.width, video.height)
         assert rung.width % 2 == 0 and rung.height % 2 == 0
@@ -192,6 +202,27 @@ def test_video_rungs(clips: Clips, tmp_path: Path, name: str) -> None:
         assert frames == pytest.approx(rung.frame_rate * run_.info.duration, rel=0.15, abs=2)
         assert sum(s["audio"] for s in stats) == pytest.approx(run_.info.duration, abs=0.5)
         assert rung.codecs.startswith("avc1.") and rung.codecs.endswith(",mp4a.40.2")
+
+
+@pytest.mark.parametrize("name, noisy", [("noisy.mp4", True), ("lecture.mp4", False),
+                                         ("portrait.mp4", False)])
+def test_only_noisy_sources_are_denoised(clips: Clips, tmp_path: Path, name: str, noisy: bool) -> None:
+    """Noise that changes every frame turns the denoiser on; a clean moving picture does not."""
+    meter = NoiseMeter()
+    transcode_audio(probe(clips.get(name)), tmp_path, binary=clips.binary, on_frame=meter.feed)
+    assert meter.noisy() is noisy, meter.level()
+
+
+def test_denoised_graph_filters_before_the_downscales(clips: Clips) -> None:
+    """A noisy source: one hqdn3d on the decoded frames, then each rung's own fps and resize."""
+    info = probe(clips.get("noisy.mp4"))
+    rungs = renditions_for(info)
+    args = transcode._video_graph(info, rungs, Path("/out"), Path("/a.m4a"), clips.binary, True)
+    graph = args[args.index("-filter_complex") + 1]
+    assert graph.count("hqdn3d") == 1 and graph.index("hqdn3d") < graph.index("split")
+    clean = transcode._video_graph(info, rungs, Path("/out"), Path("/a.m4a"), clips.binary, False)
+    assert "-filter_complex" not in clean and "hqdn3d" not in " ".join(clean)
+    assert clean.count("-filter:v") == len(rungs)
 
 
 def test_segments_are_about_four_seconds(clips: Clips, tmp_path: Path) -> None:
