@@ -28,8 +28,8 @@ AUDIO_OPUS = AudioTier("audio_opus", "audio.webm", {**CLEAN_METADATA,
     "f": "webm", "cues_to_front": 1, "dash": 0,
 })
 # AAC-LC mono for players without Opus; also the audio muxed into every video rung (copied, encoded
-# once). 24 kbit/s at 16 kHz keeps speech wideband; at 32 kbit/s it was 64% of the 144p tier.
-AAC_OPTIONS: dict[str, Any] = {**CLEAN_METADATA, "c:a": "aac", "b:a": "24k", "ac": 1,
+# once). 22 kbit/s at 16 kHz keeps speech wideband; at 32 kbit/s it was 64% of the 144p tier.
+AAC_OPTIONS: dict[str, Any] = {**CLEAN_METADATA, "c:a": "aac", "b:a": "22k", "ac": 1,
                                "ar": 16000}
 AUDIO_AAC = AudioTier("audio_aac", "audio.m4a", {**AAC_OPTIONS, "f": "mp4",
                                                  "movflags": "+faststart"})
@@ -63,7 +63,7 @@ VIDEO_LADDER: tuple[VideoRung, ...] = (
     VideoRung(144, 12, 40, 80, 160, "slow", FIDELITY),
     VideoRung(240, 15, 37.5, 200, 400, "slow", FIDELITY),
     VideoRung(360, 24, 37.5, 400, 800, "slow", FIDELITY),
-    VideoRung(480, 24, 38, 700, 1400, *FAST_X264),
+    VideoRung(480, 24, 37.5, 700, 1400, *FAST_X264),
     VideoRung(720, 24, 34.5, 1200, 2400, *FAST_X264),
 )
 

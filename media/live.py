@@ -33,7 +33,7 @@ HLS_OPTIONS: dict[str, Any] = {
 }
 # Speech at 16 kHz (7 kHz of bandwidth) in 24 kbit/s: with the containers, the socket and the slides a
 # student's downstream stays under 40 kbit/s, where 32 kbit/s had it at about 55 (bench/live_audio.py).
-LIVE_AAC: dict[str, Any] = {**AAC_OPTIONS, "af": "highpass=f=80"}
+LIVE_AAC: dict[str, Any] = {**AAC_OPTIONS, "b:a": "24k", "af": "highpass=f=80"}
 
 
 @dataclass(frozen=True)
